@@ -1,0 +1,116 @@
+"""Configuration read from the environment (root-level keys of `.streamlit/secrets.toml` reach it too).
+
+Every value is read when asked for, not at import, so a deployer's change and a test's monkeypatch both hold.
+Keys are `SecretStr` and never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr
+
+from chat.errors import MissingKeyError
+
+Provider = Literal["groq", "mistral"]
+PROVIDERS: tuple[Provider, ...] = ("groq", "mistral")
+
+DEFAULT_RATE_LIMIT = "20/60"
+DEFAULT_IP_RATE_LIMIT = "60/60"
+DEFAULT_MAX_DURATION = 60.0
+DEFAULT_MODEL = "llama-3.1-8b-instant"
+WINDOW_MESSAGES = 8
+"""How many non-system messages the model sees at most (seed 004)."""
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """`N/SECONDS`: at most `requests` within any `seconds`-long stretch."""
+
+    requests: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateSpec:
+        """Parse `N/SECONDS` (e.g. `20/60`); raise ValueError with the expected shape otherwise."""
+        count, sep, period = text.strip().partition("/")
+        try:
+            spec = cls(int(count), float(period))
+        except ValueError:
+            spec = None
+        if not sep or spec is None or spec.requests < 1 or spec.seconds <= 0:
+            raise ValueError(f"rate limit must look like N/SECONDS with N >= 1, e.g. 20/60; got {text!r}")
+        return spec
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def session_rate() -> RateSpec:
+    """CHARLA_RATE_LIMIT: requests per browser session (default 20/60)."""
+    return RateSpec.parse(_env("CHARLA_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+
+
+def ip_rate() -> RateSpec:
+    """CHARLA_IP_RATE_LIMIT: requests per client IP across UI and API (default 60/60)."""
+    return RateSpec.parse(_env("CHARLA_IP_RATE_LIMIT", DEFAULT_IP_RATE_LIMIT))
+
+
+def is_production() -> bool:
+    """CHARLA_ENV=production: a valid public client IP is required; history is private per browser."""
+    return _env("CHARLA_ENV", "development").lower() == "production"
+
+
+def max_duration() -> float:
+    """CHARLA_MAX_DURATION: seconds a reply may stream before it is cut (default 60)."""
+    try:
+        value = float(_env("CHARLA_MAX_DURATION", str(DEFAULT_MAX_DURATION)))
+    except ValueError:
+        return DEFAULT_MAX_DURATION
+    return value if value > 0 else DEFAULT_MAX_DURATION
+
+
+def api_token() -> SecretStr | None:
+    """CHARLA_API_TOKEN: when set, /api/chat requires `Authorization: Bearer <token>`."""
+    value = _env("CHARLA_API_TOKEN")
+    return SecretStr(value) if value else None
+
+
+def data_dir() -> Path:
+    """CHARLA_DATA_DIR: the folder of the SQLite database (default `.charla/`)."""
+    return Path(_env("CHARLA_DATA_DIR", ".charla"))
+
+
+def base_url(provider: Provider) -> str | None:
+    """GROQ_BASE_URL / MISTRAL_BASE_URL: the host root (the SDK adds the path); None means the official host."""
+    value = _env(f"{provider.upper()}_BASE_URL")
+    if not value:
+        return None
+    value = value.rstrip("/")
+    # A common slip: pasting an OpenAI-style URL. The SDKs add the path themselves.
+    for suffix in ("/openai/v1", "/v1"):
+        if value.endswith(suffix):
+            value = value[: -len(suffix)]
+    return value
+
+
+def server_key(provider: Provider) -> SecretStr | None:
+    """The server-side key from GROQ_API_KEY / MISTRAL_API_KEY, if any."""
+    value = _env(f"{provider.upper()}_API_KEY")
+    return SecretStr(value) if value else None
+
+
+def resolve_key(provider: Provider, session_key: SecretStr | str | None = None) -> tuple[SecretStr, str]:
+    """The key to use and where it came from (`session` or `server`); MissingKeyError if there is none."""
+    if isinstance(session_key, str):
+        session_key = SecretStr(session_key.strip()) if session_key.strip() else None
+    if session_key is not None and session_key.get_secret_value():
+        return session_key, "session"
+    key = server_key(provider)
+    if key is None:
+        raise MissingKeyError(provider)
+    return key, "server"

@@ -1,0 +1,267 @@
+"""Charla's one error tree. Every failure a user can meet is one of these, with a sentence that says what to do.
+
+```
+ChatError                         user-facing; .message(lang) renders it in English or Spanish
+ ├─ ConfigError                   the deployer or the user must change a setting
+ │   └─ MissingKeyError           no API key for the provider (session, environment, secrets)
+ ├─ RequestError                  the request itself cannot be sent as it is (HTTP 400)
+ │   ├─ InvalidRequest            schema validation failed; .details is seed 004's list
+ │   ├─ UnknownModel              the model is not in Charla's catalogue
+ │   ├─ SettingsOutOfRange        temperature / max output outside the model's limits
+ │   ├─ AttachmentError           a file cannot be read or cannot be sent to this model
+ │   │   └─ VisionRequired        an image for a model that cannot see
+ │   └─ ContextTooLarge           the newest message alone exceeds what the model accepts
+ ├─ ClientIPError                 the client's IP is not acceptable in production
+ ├─ RateLimited                   Charla's own limit (per session or per IP); .retry_after
+ └─ ProviderError                 the upstream said no, or the connection failed
+     ├─ AuthError                 401: the key is wrong
+     ├─ ForbiddenError            403: the key may not use this model
+     ├─ ModelNotFound             404
+     ├─ RequestTooLarge           413
+     ├─ UpstreamRateLimited       429; .retry_after from Retry-After
+     ├─ UpstreamUnavailable       5xx
+     ├─ UpstreamTimeout           no byte within the read timeout
+     ├─ UpstreamConnectionError   cannot connect
+     ├─ StreamInterrupted         the stream broke after it began; the partial text is kept
+     └─ UpstreamBadRequest        any other 4xx
+```
+
+Messages never contain a key: they are built from the catalogue in :mod:`chat.i18n` and from numbers and
+names only, never from an upstream body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat.i18n import Lang, t
+
+__all__ = [
+    "AttachmentError",
+    "AuthError",
+    "ChatError",
+    "ClientIPError",
+    "ConfigError",
+    "ContextTooLarge",
+    "ForbiddenError",
+    "InvalidRequest",
+    "MissingKeyError",
+    "ModelNotFound",
+    "ProviderError",
+    "RateLimited",
+    "RequestError",
+    "RequestTooLarge",
+    "SettingsOutOfRange",
+    "StreamInterrupted",
+    "UnknownModel",
+    "UpstreamBadRequest",
+    "UpstreamConnectionError",
+    "UpstreamRateLimited",
+    "UpstreamTimeout",
+    "UpstreamUnavailable",
+    "VisionRequired",
+]
+
+
+class ChatError(Exception):
+    """An error shown to the user. `key` names its sentence in :mod:`chat.i18n`; `params` fill it in."""
+
+    key = "error.generic"
+    status = 500
+    """The HTTP status the API answers with."""
+
+    def __init__(self, key: str | None = None, **params: Any) -> None:
+        if key is not None:
+            self.key = key
+        self.params: dict[str, Any] = params
+        super().__init__(self.message("en"))
+
+    def message(self, lang: Lang = "en") -> str:
+        """The sentence for the user, in `lang`."""
+        return t(self.key, lang, **self.params)
+
+
+class ConfigError(ChatError):
+    """A setting must change before this can work."""
+
+    status = 500
+
+
+class MissingKeyError(ConfigError):
+    """No API key for the provider."""
+
+    key = "error.missing_key"
+
+    def __init__(self, provider: str) -> None:
+        self.provider = provider
+        super().__init__(provider=provider_label(provider), env=f"{provider.upper()}_API_KEY")
+
+
+class RequestError(ChatError):
+    """The request cannot be sent as it is."""
+
+    status = 400
+
+
+class InvalidRequest(RequestError):
+    """Schema validation failed. `details` is seed 004's list of {code, minimum|maximum, path, message}."""
+
+    key = "error.invalid_request"
+
+    def __init__(self, details: list[dict[str, Any]]) -> None:
+        self.details = details
+        super().__init__(count=len(details))
+
+
+class UnknownModel(RequestError):
+    """The model is not in the catalogue."""
+
+    key = "error.unknown_model"
+
+
+class SettingsOutOfRange(RequestError):
+    """A setting is outside the model's limits."""
+
+    key = "error.settings_range"
+
+
+class AttachmentError(RequestError):
+    """An attachment cannot be read, or cannot be sent to the chosen model."""
+
+    key = "error.attachment"
+
+
+class VisionRequired(AttachmentError):
+    """An image would reach a model without vision."""
+
+    key = "error.vision_required"
+
+
+class ContextTooLarge(RequestError):
+    """The newest user message alone does not fit what the model accepts per request."""
+
+    key = "error.context_too_large"
+
+
+class ClientIPError(RequestError):
+    """The client's address is missing or not public while CHARLA_ENV=production."""
+
+    key = "error.client_ip"
+
+
+class RateLimited(ChatError):
+    """Charla's own rate limit was reached. `retry_after` is in whole seconds."""
+
+    key = "error.rate_limited"
+    status = 429
+
+    def __init__(self, retry_after: int, limit: int, scope: str) -> None:
+        self.retry_after = retry_after
+        self.limit = limit
+        self.scope = scope
+        super().__init__(seconds=retry_after, limit=limit)
+
+
+class ProviderError(ChatError):
+    """The upstream provider refused the request or could not be reached."""
+
+    key = "error.upstream"
+    status = 502
+
+    def __init__(
+        self,
+        provider: str,
+        *,
+        status_code: int | None = None,
+        retry_after: int | None = None,
+        model: str = "",
+        partial: str = "",
+    ) -> None:
+        self.provider = provider
+        self.status_code = status_code
+        self.retry_after = retry_after
+        self.model = model
+        self.partial = partial
+        """Text that arrived before the failure (kept, never thrown away)."""
+        super().__init__(
+            provider=provider_label(provider),
+            status=status_code if status_code is not None else "-",
+            seconds=retry_after if retry_after is not None else "?",
+            model=model,
+            env=f"{provider.upper()}_API_KEY",
+        )
+
+
+class AuthError(ProviderError):
+    """401: the key is wrong."""
+
+    key = "error.auth"
+    status = 401
+
+
+class ForbiddenError(ProviderError):
+    """403: the key may not use this model or this endpoint."""
+
+    key = "error.forbidden"
+    status = 403
+
+
+class ModelNotFound(ProviderError):
+    """404: the provider does not serve the model."""
+
+    key = "error.model_not_found"
+    status = 404
+
+
+class RequestTooLarge(ProviderError):
+    """413: the request is larger than the provider or the account accepts."""
+
+    key = "error.too_large"
+    status = 413
+
+
+class UpstreamRateLimited(ProviderError):
+    """429 from the provider."""
+
+    key = "error.upstream_rate_limited"
+    status = 429
+
+
+class UpstreamUnavailable(ProviderError):
+    """5xx from the provider."""
+
+    key = "error.upstream_down"
+    status = 502
+
+
+class UpstreamTimeout(ProviderError):
+    """The provider sent nothing within the read timeout."""
+
+    key = "error.timeout"
+    status = 504
+
+
+class UpstreamConnectionError(ProviderError):
+    """The provider could not be reached."""
+
+    key = "error.connection"
+    status = 502
+
+
+class StreamInterrupted(ProviderError):
+    """The reply broke off after it began; the text that arrived is kept."""
+
+    key = "error.stream_cut"
+    status = 502
+
+
+class UpstreamBadRequest(ProviderError):
+    """Any other 4xx from the provider."""
+
+    key = "error.upstream_bad_request"
+    status = 502
+
+
+def provider_label(provider: str) -> str:
+    """The provider's display name."""
+    return {"groq": "Groq", "mistral": "Mistral"}.get(provider, provider)

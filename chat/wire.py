@@ -1,0 +1,301 @@
+"""The HTTP request shapes of `POST /api/chat` and their conversion to :mod:`chat.schema`.
+
+Accepted (DESIGN.md): seed 004's messages (`content` a string of at most 10,000 characters, or
+`{"parts": [...]}` with `text`, `image` {imageUrl, mimeType} and `file` {data (base64), mediaType} parts), and AI
+SDK UI messages (`parts` at the message's top level; `file` parts carry a `url`). Unknown top-level fields
+(`id`, `trigger`, `messageId`, ...) are ignored. Failures become seed 004's `details` list through
+`validation_details()`, in English or Spanish. The server never fetches a URL: an image may be an `https:` URL,
+passed on to the provider as it is, or a `data:` URL; a file must carry its bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
+
+from chat.catalog import MODELS, get_model
+from chat.config import DEFAULT_MODEL
+from chat.i18n import Lang, t
+from chat.schema import (
+    MAX_FILE_BYTES,
+    MAX_MESSAGES,
+    MAX_TEXT_CHARS,
+    ChatRequest,
+    FilePart,
+    GenerationSettings,
+    ImagePart,
+    Message,
+    Part,
+    TextPart,
+)
+
+_IGNORED_SDK_PARTS = ("step-start", "reasoning", "source-url", "source-document")
+
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+
+
+def _custom(key: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(key, t(key, "en", **ctx), ctx or None)
+
+
+def decode_data_url(url: str) -> tuple[bytes, str]:
+    """Bytes and MIME type of a base64 `data:` URL; a custom validation error otherwise."""
+    header, sep, payload = url.partition(",")
+    if not sep or not header.startswith("data:") or not header.endswith(";base64"):
+        raise _custom("val.image_url")
+    return decode_base64(payload), header[5:-7] or "application/octet-stream"
+
+
+def decode_base64(payload: str) -> bytes:
+    """Strictly decode base64 (whitespace allowed); a custom validation error otherwise."""
+    if len(payload) > MAX_FILE_BYTES * 4 // 3 + 16:
+        raise PydanticCustomError("too_big_file", "File is larger than {maximum} bytes", {"maximum": MAX_FILE_BYTES})
+    try:
+        return base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise _custom("val.base64") from None
+
+
+class ApiText(BaseModel):
+    type: Literal["text"]
+    text: Text
+
+
+class ApiImage(BaseModel):
+    type: Literal["image"]
+    imageUrl: str
+    mimeType: str | None = None
+    _part: ImagePart | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _convert(self) -> ApiImage:
+        if self.imageUrl.startswith("data:"):
+            data, mime = decode_data_url(self.imageUrl)
+            self._part = ImagePart(data=data, mime_type=self.mimeType or mime)
+        elif self.imageUrl.startswith("https://"):
+            self._part = ImagePart(url=self.imageUrl, mime_type=self.mimeType or "image/jpeg")
+        else:
+            raise _custom("val.image_url")
+        return self
+
+    def to_part(self) -> ImagePart:
+        assert self._part is not None
+        return self._part
+
+
+class ApiFile(BaseModel):
+    type: Literal["file"]
+    mediaType: str = Field(min_length=1)
+    data: str | None = None
+    url: str | None = None
+    filename: str | None = None
+    _part: ImagePart | FilePart | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _convert(self) -> ApiFile:
+        self._part = self._decode()
+        return self
+
+    def to_part(self) -> ImagePart | FilePart:
+        assert self._part is not None
+        return self._part
+
+    def _decode(self) -> ImagePart | FilePart:
+        if self.data is not None:
+            data, mime = decode_base64(self.data), self.mediaType
+        elif self.url is not None and self.url.startswith("https://") and self.mediaType.startswith("image/"):
+            return ImagePart(url=self.url, mime_type=self.mediaType, name=self.filename)
+        elif self.url is not None and self.url.startswith("data:"):
+            data, mime = decode_data_url(self.url)
+            mime = self.mediaType or mime
+        else:
+            raise _custom("val.base64")
+        if len(data) > MAX_FILE_BYTES:
+            raise PydanticCustomError(
+                "too_big_file", "File is larger than {maximum} bytes", {"maximum": MAX_FILE_BYTES}
+            )
+        return FilePart(data=data, media_type=mime, name=self.filename)
+
+
+def _part_tag(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return kind if kind in ("text", "image", "file") else None
+
+
+ApiPart = Annotated[
+    Annotated[ApiText, Tag("text")] | Annotated[ApiImage, Tag("image")] | Annotated[ApiFile, Tag("file")],
+    Discriminator(
+        _part_tag,
+        custom_error_type="invalid_union_discriminator",
+        custom_error_message="Invalid part type. Expected 'text' | 'image' | 'file'",
+    ),
+]
+
+
+class ApiParts(BaseModel):
+    parts: list[ApiPart] = Field(min_length=1)
+
+
+def _content_tag(value: Any) -> str:
+    return "str-content" if isinstance(value, str) else "parts-content"
+
+
+ApiContent = Annotated[
+    Annotated[Text, Tag("str-content")] | Annotated[ApiParts, Tag("parts-content")],
+    Discriminator(_content_tag),
+]
+
+
+class ApiMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    role: Literal["user", "assistant", "system"]
+    content: ApiContent | None = None
+    parts: list[ApiPart] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_sdk_bookkeeping(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("parts"), list):
+            kept = [p for p in data["parts"] if not _is_bookkeeping(p)]
+            data = {**data, "parts": kept}
+        return data
+
+    @model_validator(mode="after")
+    def _has_content(self) -> ApiMessage:
+        if self.content is None and self.parts is None:
+            raise PydanticCustomError("missing", "Field required", {"field": "content"})
+        return self
+
+    def to_message(self) -> Message:
+        api_parts: Sequence[ApiText | ApiImage | ApiFile]
+        if isinstance(self.content, str):
+            return Message.of(self.role, self.content)
+        api_parts = self.content.parts if self.content is not None else (self.parts or [])
+        parts: list[Part] = [
+            TextPart(text=p.text) if isinstance(p, ApiText) else p.to_part() for p in api_parts
+        ]
+        return Message(role=self.role, parts=parts)
+
+
+def _is_bookkeeping(part: Any) -> bool:
+    kind = part.get("type") if isinstance(part, dict) else None
+    return isinstance(kind, str) and (
+        kind in _IGNORED_SDK_PARTS or kind.startswith("tool-") or kind.startswith("data-")
+    )
+
+
+class ApiRequest(BaseModel):
+    """The body of `POST /api/chat`."""
+
+    model_config = ConfigDict(extra="ignore")
+    messages: list[ApiMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
+    model: str = DEFAULT_MODEL
+    temperature: float | None = None
+    maxOutputTokens: int | None = Field(default=None, ge=1)
+    system: Text | None = None
+
+    @model_validator(mode="after")
+    def _within_model_limits(self) -> ApiRequest:
+        if self.model not in MODELS:
+            raise PydanticCustomError(
+                "val.unknown_model", "Unknown model", {"field": "model", "options": ", ".join(MODELS)}
+            )
+        spec = get_model(self.model)
+        if self.temperature is not None and not spec.min_temperature <= self.temperature <= spec.max_temperature:
+            raise PydanticCustomError(
+                "range", "out of range", {"field": "temperature", "minimum": 0, "maximum": spec.max_temperature}
+            )
+        if self.maxOutputTokens is not None and self.maxOutputTokens > spec.max_output:
+            raise PydanticCustomError(
+                "range", "out of range", {"field": "maxOutputTokens", "minimum": 1, "maximum": spec.max_output}
+            )
+        return self
+
+
+def parse_request(data: Any) -> ChatRequest:
+    """Validate a decoded JSON body and convert it; raises pydantic's ValidationError on bad input."""
+    api = ApiRequest.model_validate(data)
+    messages = [m.to_message() for m in api.messages]
+    settings = GenerationSettings(
+        temperature=api.temperature, max_tokens=api.maxOutputTokens, system_prompt=api.system
+    )
+    return ChatRequest(messages=messages, model=api.model, settings=settings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# ValidationError -> seed 004's details
+
+
+def clean_path(loc: Sequence[int | str], data: Any, missing: bool = False) -> list[int | str]:
+    """Keep only the path segments that index into the input (drops pydantic's union and tag labels).
+
+    With `missing`, a last segment naming an absent field is kept.
+    """
+    path: list[int | str] = []
+    node = data
+    for i, seg in enumerate(loc):
+        if isinstance(node, dict) and seg in node:
+            node = node[seg]
+        elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+            node = node[seg]
+        elif missing and i == len(loc) - 1 and isinstance(node, dict) and isinstance(seg, str) and seg.isidentifier():
+            pass  # a missing field: name it
+        else:
+            continue
+        path.append(seg)
+    return path
+
+
+def _detail(err: Any, data: Any, lang: Lang) -> dict[str, Any]:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    path = clean_path(err["loc"], data, missing=kind == "missing")
+    if "field" in ctx:
+        path = [*path, ctx["field"]]
+    detail: dict[str, Any] = {"code": "custom", "path": path}
+    if kind == "too_short":
+        detail.update(code="too_small", minimum=ctx.get("min_length", 1))
+        ctx = {"minimum": detail["minimum"]}
+        key = "val.messages_min" if path == ["messages"] else "val.too_small"
+    elif kind in ("too_long", "string_too_long", "too_big_file"):
+        maximum = ctx.get("max_length", ctx.get("maximum"))
+        detail.update(code="too_big", maximum=maximum)
+        ctx = {"maximum": maximum}
+        key = {"too_long": "val.messages_max" if path == ["messages"] else "val.too_big",
+               "string_too_long": "val.text_max"}.get(kind, "val.too_big")
+    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "range"):
+        low = kind.startswith("greater")
+        bound = ctx.get("ge", ctx.get("gt")) if low else ctx.get("le", ctx.get("lt", ctx.get("maximum")))
+        if kind == "range":
+            low, bound = False, ctx["maximum"]
+        detail.update(code="too_small" if low else "too_big", **({"minimum": bound} if low else {"maximum": bound}))
+        key = "val.too_small" if low else "val.too_big"
+        ctx = {"minimum": bound, "maximum": bound}
+    elif kind == "missing":
+        detail["code"] = "invalid_type"
+        key = "val.required"
+    elif kind == "literal_error":
+        detail["code"] = "invalid_enum_value"
+        key, ctx = "val.invalid_enum", {"options": str(ctx.get("expected", "")).replace(" or ", ", ")}
+    elif kind == "invalid_union_discriminator" or kind.startswith("union_tag"):
+        detail["code"] = "invalid_union_discriminator"
+        key, ctx = "val.invalid_enum", {"options": "'text' | 'image' | 'file'"}
+    elif kind.startswith("val."):
+        key = kind
+    elif kind.endswith("_type") or kind.endswith("_parsing"):
+        detail["code"] = "invalid_type"
+        expected = kind.removesuffix("_type").removesuffix("_parsing")
+        key, ctx = "val.invalid_type", {"expected": {"model": "object", "dict": "object"}.get(expected, expected)}
+    else:
+        key, ctx = "val.invalid", {"reason": err.get("msg", kind)}
+    detail["message"] = t(key, lang, **ctx)
+    return detail
+
+
+def validation_details(exc: ValidationError, data: Any, lang: Lang = "en") -> list[dict[str, Any]]:
+    """Seed 004's `details`: code, minimum/maximum where they apply, path and message (in `lang`)."""
+    return [_detail(err, data, lang) for err in exc.errors(include_url=False)]
