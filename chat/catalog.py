@@ -76,7 +76,7 @@ MODELS: dict[str, ModelSpec] = {
             2.0,
             vision=True,
             tpm=30_000,
-            **_GROQ_VISION,  # type: ignore[arg-type]
+            **_GROQ_VISION,
         ),
         ModelSpec(
             "mistral-small-latest",
@@ -87,7 +87,7 @@ MODELS: dict[str, ModelSpec] = {
             2_048,
             1.5,
             vision=True,
-            **_MISTRAL_VISION,  # type: ignore[arg-type]
+            **_MISTRAL_VISION,
         ),
         ModelSpec(
             "mistral-medium-latest",
@@ -98,7 +98,7 @@ MODELS: dict[str, ModelSpec] = {
             2_048,
             1.5,
             vision=True,
-            **_MISTRAL_VISION,  # type: ignore[arg-type]
+            **_MISTRAL_VISION,
         ),
         ModelSpec("mistral-large-latest", "mistral", "Mistral Large", 131_072, 32_768, 2_048, 1.5),
         ModelSpec(
@@ -110,7 +110,7 @@ MODELS: dict[str, ModelSpec] = {
             2_048,
             1.5,
             vision=True,
-            **_MISTRAL_VISION,  # type: ignore[arg-type]
+            **_MISTRAL_VISION,
         ),
     )
 }

@@ -185,7 +185,7 @@ class ApiMessage(BaseModel):
 def _is_bookkeeping(part: Any) -> bool:
     kind = part.get("type") if isinstance(part, dict) else None
     return isinstance(kind, str) and (
-        kind in _IGNORED_SDK_PARTS or kind.startswith("tool-") or kind.startswith("data-")
+        kind in _IGNORED_SDK_PARTS or kind.startswith(("tool-", "data-"))
     )
 
 
@@ -286,7 +286,7 @@ def _detail(err: Any, data: Any, lang: Lang) -> dict[str, Any]:
         key, ctx = "val.invalid_enum", {"options": "'text' | 'image' | 'file'"}
     elif kind.startswith("val."):
         key = kind
-    elif kind.endswith("_type") or kind.endswith("_parsing"):
+    elif kind.endswith(("_type", "_parsing")):
         detail["code"] = "invalid_type"
         expected = kind.removesuffix("_type").removesuffix("_parsing")
         key, ctx = "val.invalid_type", {"expected": {"model": "object", "dict": "object"}.get(expected, expected)}

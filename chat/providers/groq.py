@@ -1,0 +1,130 @@
+"""Groq on the official `groq` SDK (sync client, streaming).
+
+Retries: the SDK's own are turned off (`max_retries=0`). A person is watching the reply: a hidden retry on 429
+sleeps up to 60 s in silence and spends the same tokens-per-minute again, and a retry after a 5xx doubles the
+wait before the error the user must see anyway. Charla shows each failure at once with what to do (wait N s,
+Retry, or the other provider), and an API client decides its own retries from `Retry-After`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import groq
+import httpx
+
+from chat import errors
+from chat.providers.base import Provider, ProviderStream, Usage, retry_after_seconds, wire_content
+from chat.schema import ImagePart, Message
+
+_STATUS: dict[int, type[errors.ProviderError]] = {
+    401: errors.AuthError,
+    403: errors.ForbiddenError,
+    404: errors.ModelNotFound,
+    413: errors.RequestTooLarge,
+    429: errors.UpstreamRateLimited,
+}
+
+
+@lru_cache(maxsize=32)
+def _client(key: str, base_url: str | None, timeout: float) -> groq.Groq:
+    return groq.Groq(
+        api_key=key, base_url=base_url, max_retries=0, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
+    )
+
+
+def _status_error(e: groq.APIStatusError, model: str, partial: str) -> errors.ProviderError:
+    code = e.status_code
+    body = e.body if isinstance(e.body, dict) else {}
+    detail = body.get("error", body) if isinstance(body, dict) else {}
+    if code == 400 and isinstance(detail, dict) and detail.get("code") == "context_length_exceeded":
+        code = 413
+    cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)
+    retry = retry_after_seconds(e.response.headers.get("retry-after"))
+    return cls("groq", status_code=code, retry_after=retry, model=model, partial=partial)
+
+
+def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
+    """The Charla error for any exception the groq SDK or httpx raises (None: not ours)."""
+    started = bool(partial)
+    if isinstance(e, groq.APIStatusError):
+        return _status_error(e, model, partial)
+    if isinstance(e, groq.APITimeoutError | httpx.TimeoutException):
+        return errors.UpstreamTimeout("groq", model=model, partial=partial)
+    if isinstance(e, groq.APIConnectionError):
+        return errors.UpstreamConnectionError("groq", model=model, partial=partial)
+    if isinstance(e, groq.APIError):  # an error event inside a 200 stream
+        return errors.StreamInterrupted("groq", model=model, partial=partial)
+    if isinstance(e, httpx.TransportError | httpx.StreamError):
+        cls = errors.StreamInterrupted if started else errors.UpstreamConnectionError
+        return cls("groq", model=model, partial=partial)
+    return None
+
+
+@contextmanager
+def _map_errors(model: str, partial: list[str]) -> Iterator[None]:
+    try:
+        yield
+    except Exception as e:
+        mapped = translate(e, model=model, partial="".join(partial))
+        if mapped is None:
+            raise
+        raise mapped from e
+
+
+class GroqStream(ProviderStream):
+    """A Groq SSE reply."""
+
+    def __init__(self, stream: groq.Stream[Any], model: str) -> None:
+        super().__init__(stream.response)
+        self._stream = stream
+        self._model = model
+
+    def __iter__(self) -> Iterator[str]:
+        received: list[str] = []
+        with _map_errors(self._model, received):
+            for chunk in self._stream:
+                for choice in chunk.choices:
+                    if choice.delta.content:
+                        received.append(choice.delta.content)
+                        yield choice.delta.content
+                    if choice.finish_reason:
+                        self.state.finish_reason = choice.finish_reason
+                usage = chunk.usage or (chunk.x_groq.usage if chunk.x_groq else None)
+                if usage is not None:
+                    self.state.usage = Usage(usage.prompt_tokens, usage.completion_tokens)
+
+
+class GroqProvider(Provider):
+    """Groq's OpenAI-compatible chat completions."""
+
+    name = "groq"
+
+    def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
+        def image(part: ImagePart) -> dict[str, Any]:
+            return {"type": "image_url", "image_url": {"url": part.data_url}}
+
+        return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
+
+    def open(
+        self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
+    ) -> GroqStream:
+        params: dict[str, Any] = {}
+        if temperature is not None:
+            params["temperature"] = temperature
+        if max_tokens is not None:
+            params["max_completion_tokens"] = max_tokens
+        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
+        with _map_errors(model, []):
+            stream = client.chat.completions.create(
+                model=model,
+                messages=self.wire_messages(messages),  # type: ignore[arg-type]
+                stream=True,
+                extra_body={"stream_options": {"include_usage": True}},
+                **params,
+            )
+        assert isinstance(stream, groq.Stream)
+        return GroqStream(stream, model)

@@ -1,0 +1,122 @@
+"""Mistral on the official `mistralai` 3.x SDK (`from mistralai.client import Mistral`, sync, streaming).
+
+mistralai speaks HTTP through `httpx2` (Pydantic's fork of httpx) and does not wrap transport errors: timeouts
+and connection failures arrive as raw `httpx2` exceptions, before and during the stream; a mid-stream error event
+arrives as `ResponseValidationError`. All of it is translated here. Retries: none (the SDK's default, kept on
+purpose — see chat.providers.groq for why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+import httpx2
+from mistralai.client import Mistral
+from mistralai.client import errors as mistral_errors
+
+from chat import errors
+from chat.providers.base import Provider, ProviderStream, Usage, retry_after_seconds, wire_content
+from chat.schema import ImagePart, Message
+
+_STATUS: dict[int, type[errors.ProviderError]] = {
+    401: errors.AuthError,
+    403: errors.ForbiddenError,
+    404: errors.ModelNotFound,
+    413: errors.RequestTooLarge,
+    429: errors.UpstreamRateLimited,
+}
+
+
+@lru_cache(maxsize=32)
+def _client(key: str, base_url: str | None, timeout: float) -> Mistral:
+    return Mistral(api_key=key, server_url=base_url, timeout_ms=int(timeout * 1000))
+
+
+def _status_error(e: mistral_errors.MistralError, model: str, partial: str) -> errors.ProviderError:
+    code = e.status_code
+    cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)
+    if code == 400 and "too large" in (e.body or "").lower():
+        cls = errors.RequestTooLarge
+    retry = retry_after_seconds(e.headers.get("retry-after") if e.headers is not None else None)
+    return cls("mistral", status_code=code, retry_after=retry, model=model, partial=partial)
+
+
+def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
+    """The Charla error for any exception mistralai or httpx2 raises (None: not ours)."""
+    if isinstance(e, mistral_errors.ResponseValidationError):  # includes an error event inside a 200 stream
+        return errors.StreamInterrupted("mistral", model=model, partial=partial)
+    if isinstance(e, mistral_errors.MistralError):
+        if 200 <= e.status_code < 300:
+            return errors.StreamInterrupted("mistral", model=model, partial=partial)
+        return _status_error(e, model, partial)
+    if isinstance(e, httpx2.TimeoutException):
+        return errors.UpstreamTimeout("mistral", model=model, partial=partial)
+    if isinstance(e, httpx2.TransportError | httpx2.StreamError | mistral_errors.NoResponseError):
+        cls = errors.StreamInterrupted if partial else errors.UpstreamConnectionError
+        return cls("mistral", model=model, partial=partial)
+    return None
+
+
+@contextmanager
+def _map_errors(model: str, partial: list[str]) -> Iterator[None]:
+    try:
+        yield
+    except Exception as e:
+        mapped = translate(e, model=model, partial="".join(partial))
+        if mapped is None:
+            raise
+        raise mapped from e
+
+
+class MistralStream(ProviderStream):
+    """A Mistral SSE reply."""
+
+    def __init__(self, stream: Any, model: str) -> None:
+        super().__init__(stream.response)
+        self._stream = stream
+        self._model = model
+
+    def __iter__(self) -> Iterator[str]:
+        received: list[str] = []
+        with _map_errors(self._model, received):
+            for event in self._stream:
+                chunk = event.data
+                for choice in chunk.choices:
+                    delta = choice.delta.content
+                    if isinstance(delta, str) and delta:
+                        received.append(delta)
+                        yield delta
+                    if choice.finish_reason:
+                        self.state.finish_reason = str(choice.finish_reason)
+                if chunk.usage:
+                    self.state.usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
+
+
+class MistralProvider(Provider):
+    """Mistral's chat completions."""
+
+    name = "mistral"
+
+    def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
+        def image(part: ImagePart) -> dict[str, Any]:
+            return {"type": "image_url", "image_url": part.data_url}
+
+        return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
+
+    def open(
+        self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
+    ) -> MistralStream:
+        params: dict[str, Any] = {}
+        if temperature is not None:
+            params["temperature"] = temperature
+        if max_tokens is not None:
+            params["max_tokens"] = max_tokens
+        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
+        with _map_errors(model, []):
+            stream = client.chat.stream(
+                model=model, messages=self.wire_messages(messages), **params  # type: ignore[arg-type]
+            )
+        return MistralStream(stream, model)

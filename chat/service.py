@@ -1,0 +1,181 @@
+"""The one pipeline the UI and the API both call: validate -> limit -> window -> provider stream.
+
+`send()` checks the model, the settings and the key, takes one request from the session's and the client IP's
+quotas, turns attached files into parts, chooses the window (last 8 + token budget), refuses images for a model
+without vision, fits images to the provider's limits, opens the upstream stream and returns a `Reply`. Everything
+that can be refused is refused before a byte goes upstream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+
+from chat import config, ratelimit
+from chat.catalog import MODELS, ModelSpec, get_model, vision_model_for
+from chat.config import Provider as ProviderName
+from chat.errors import InvalidRequest, MissingKeyError, SettingsOutOfRange, VisionRequired
+from chat.i18n import t
+from chat.providers import get_provider
+from chat.ratelimit import Quota
+from chat.reply import Reply
+from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, Part, TextPart
+from chat.window import Window, build, last_n
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the session and client IP the limits are keyed by, and the session's own keys."""
+
+    session: str | None = None
+    ip: str | None = None
+    keys: Mapping[ProviderName, SecretStr | str | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What went upstream, for the context inspector: the window and the payload (base64 elided)."""
+
+    window: Window
+    payload: dict[str, Any]
+    quota: Quota
+    key_source: str
+
+
+def check_settings(spec: ModelSpec, settings: GenerationSettings) -> None:
+    """SettingsOutOfRange when temperature or max output is outside the model's limits."""
+    temp = settings.temperature
+    if temp is not None and not spec.min_temperature <= temp <= spec.max_temperature:
+        raise SettingsOutOfRange(
+            name="temperature", minimum=spec.min_temperature, maximum=spec.max_temperature, model=spec.label
+        )
+    if settings.max_tokens is not None and not 1 <= settings.max_tokens <= spec.max_output:
+        raise SettingsOutOfRange(name="max output", minimum=1, maximum=spec.max_output, model=spec.label)
+
+
+def clamp_settings(spec: ModelSpec, settings: GenerationSettings) -> tuple[GenerationSettings, list[str]]:
+    """Settings brought within the model's limits, and a note for each change (the UI shows them)."""
+    notes: list[str] = []
+    temp, max_tokens = settings.temperature, settings.max_tokens
+    if temp is not None and not spec.min_temperature <= temp <= spec.max_temperature:
+        temp = min(max(temp, spec.min_temperature), spec.max_temperature)
+        notes.append(f"temperature set to {temp} (the most {spec.label} takes)")
+    if max_tokens is not None and not 1 <= max_tokens <= spec.max_output:
+        max_tokens = min(max(max_tokens, 1), spec.max_output)
+        notes.append(f"max output set to {max_tokens} (the most {spec.label} takes)")
+    return settings.model_copy(update={"temperature": temp, "max_tokens": max_tokens}), notes
+
+
+def _convert_files(message: Message, progress: Progress | None) -> Message:
+    if not message.files:
+        return message
+    from chat.attachments import convert
+
+    parts: list[Part] = []
+    for part in message.parts:
+        if isinstance(part, FilePart):
+            parts.extend(convert(part.name or "attachment", part.data, part.media_type, progress=progress).parts)
+        else:
+            parts.append(part)
+    return message.model_copy(update={"parts": parts})
+
+
+def _without_images(message: Message, spec: ModelSpec) -> Message:
+    note = f"[image omitted: {spec.label} cannot see images]"
+    parts = [TextPart(text=note, source=p.name or "image") if isinstance(p, ImagePart) else p for p in message.parts]
+    return message.model_copy(update={"parts": parts})
+
+
+def _fit_images(messages: list[Message], spec: ModelSpec) -> list[Message]:
+    images = [p for m in messages for p in m.images if p.data is not None]
+    if not spec.vision:
+        newest = messages[-1]
+        if newest.images:
+            raise VisionRequired(model=spec.label, suggestion=vision_model_for(spec.provider).label)
+        return [_without_images(m, spec) if m.images else m for m in messages]
+    if not images:
+        return messages
+    from chat.attachments import fit_images
+
+    fitted = iter(fit_images(images, spec))
+    swapped = {id(old): new for old, new in zip(images, fitted, strict=True)}
+    return [
+        m.model_copy(update={"parts": [swapped.get(id(p), p) for p in m.parts]}) if m.images else m
+        for m in messages
+    ]
+
+
+def elide(payload: Any) -> Any:
+    """A copy of `payload` with base64 data URLs shortened to their type and size."""
+    if isinstance(payload, dict):
+        return {k: elide(v) for k, v in payload.items()}
+    if isinstance(payload, list):
+        return [elide(v) for v in payload]
+    if isinstance(payload, str) and payload.startswith("data:") and ";base64," in payload[:80]:
+        head, _, data = payload.partition(",")
+        return f"{head},… ({len(data) * 3 // 4:,} bytes elided)"
+    return payload
+
+
+def prepare(
+    request: ChatRequest, *, progress: Progress | None = None
+) -> tuple[ModelSpec, Window, list[Message]]:
+    """Convert files, choose the window and fit images: everything before the provider, without limits."""
+    spec = get_model(request.model)
+    check_settings(spec, request.settings)
+    messages = list(request.messages)
+    if not any(m.role != "system" for m in messages):
+        raise InvalidRequest([{"code": "custom", "path": ["messages"], "message": t("val.messages_min")}])
+    for i in last_n(messages):
+        messages[i] = _convert_files(messages[i], progress)
+    settings = request.settings
+    window = build(messages, spec, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
+    turns = [m for m in window.messages if m.role != "system"]
+    fitted = _fit_images(turns, spec)
+    sent = [m for m in window.messages if m.role == "system"] + fitted
+    return spec, window, sent
+
+
+def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = None) -> Reply:
+    """Run the pipeline and open the upstream stream. Raises ChatError subclasses before anything is sent."""
+    started = time.monotonic()
+    spec = get_model(request.model)
+    check_settings(spec, request.settings)
+    key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
+    quota = ratelimit.take(session=caller.session, ip=caller.ip)
+    spec, window, messages = prepare(request, progress=progress)
+    provider = get_provider(spec.provider, key, base_url=config.base_url(spec.provider))
+    settings = request.settings
+    max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
+    payload = {
+        "model": spec.id,
+        "messages": elide(provider.wire_messages(messages)),
+        "temperature": settings.temperature,
+        "max_tokens": max_tokens,
+    }
+    stream = provider.open(messages, model=spec.id, temperature=settings.temperature, max_tokens=max_tokens)
+    return Reply(
+        stream,
+        provider=spec.provider,
+        model=spec.id,
+        started=started,
+        max_duration=config.max_duration(),
+        context=Sent(window, payload, quota, source),
+    )
+
+
+def fallback_model(spec: ModelSpec, caller: Caller, *, needs_vision: bool = False) -> ModelSpec | None:
+    """A model on the other provider that has a key (session or server), for a 429/5xx fallback."""
+    other: ProviderName = "mistral" if spec.provider == "groq" else "groq"
+    try:
+        config.resolve_key(other, caller.keys.get(other))
+    except MissingKeyError:
+        return None
+    candidates = [m for m in MODELS.values() if m.provider == other and (m.vision or not needs_vision)]
+    return candidates[0] if candidates else None
