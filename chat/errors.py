@@ -68,7 +68,8 @@ class ChatError(Exception):
 
     key = "error.generic"
     status = 500
-    """The HTTP status the API answers with."""
+    """The HTTP status the API answers with. Upstream key problems are the host's to fix (500); an upstream 429
+    is passed on as 429 with its Retry-After; 401 is kept for the API's own bearer token."""
 
     def __init__(self, key: str | None = None, **params: Any) -> None:
         if key is not None:
@@ -91,6 +92,7 @@ class MissingKeyError(ConfigError):
     """No API key for the provider."""
 
     key = "error.missing_key"
+    status = 500
 
     def __init__(self, provider: str) -> None:
         self.provider = provider
@@ -196,21 +198,21 @@ class AuthError(ProviderError):
     """401: the key is wrong."""
 
     key = "error.auth"
-    status = 401
+    status = 500
 
 
 class ForbiddenError(ProviderError):
     """403: the key may not use this model or this endpoint."""
 
     key = "error.forbidden"
-    status = 403
+    status = 500
 
 
 class ModelNotFound(ProviderError):
     """404: the provider does not serve the model."""
 
     key = "error.model_not_found"
-    status = 404
+    status = 502
 
 
 class RequestTooLarge(ProviderError):
