@@ -136,8 +136,11 @@ def vision_model_for(provider: Provider | None = None) -> ModelSpec:
     return (same or candidates)[0]
 
 
-def larger_model_than(spec: ModelSpec) -> ModelSpec:
-    """The model with the largest per-request budget, preferring the same provider (for 'switch to …')."""
-    same = [m for m in MODELS.values() if m.provider == spec.provider and m.id != spec.id]
-    pool = same or [m for m in MODELS.values() if m.id != spec.id]
-    return max(pool, key=lambda m: m.request_budget)
+def larger_model_than(spec: ModelSpec, needed: int = 0) -> ModelSpec:
+    """A model to switch to for a request of `needed` prompt tokens: the same provider first, the smallest that
+    fits, else the one with the largest budget."""
+    others = [m for m in MODELS.values() if m.id != spec.id]
+    fitting = [m for m in others if m.input_budget() >= needed]
+    if fitting:
+        return min(fitting, key=lambda m: (m.provider != spec.provider, m.input_budget()))
+    return max(others, key=lambda m: m.input_budget())

@@ -63,7 +63,7 @@ class Limiter:
         return hits
 
     def _quota(self, hits: deque[float], now: float) -> Quota:
-        reset = math.ceil(hits[0] + self.spec.seconds - now) if hits else 0
+        reset = math.ceil(round(hits[0] + self.spec.seconds - now, 6)) if hits else 0
         return Quota(self.spec.requests, max(0, self.spec.requests - len(hits)), max(0, reset))
 
     def peek(self, key: str) -> Quota:

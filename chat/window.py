@@ -75,7 +75,7 @@ def build(
         newest = [i for i, m in enumerate(messages) if m.role != "system"][-1:]
         needed = with_margin(base + sum(per_message[i] for i in newest))
         raise ContextTooLarge(
-            needed=needed, budget=max(0, budget), model=model.label, suggestion=larger_model_than(model).label
+            needed=needed, budget=max(0, budget), model=model.label, suggestion=larger_model_than(model, needed).label
         )
     sent = ([system] if system else []) + [messages[i] for i in kept]
     return Window(sent, kept, total, budget, per_message)
