@@ -1,0 +1,303 @@
+"""Export a conversation as Markdown (to read) or versioned JSON (to import again), and import that JSON.
+
+The JSON document::
+
+    {"format": "charla.conversation", "version": 1, "exported_at": "...",
+     "conversation": {"title", "model", "settings", "created_at", "updated_at"},
+     "messages": [{"role", "text", "attachments": [...], "status", "error", "model", "provider",
+                   "usage": {"prompt_tokens", "completion_tokens"} | null, "ttft", "duration", "feedback",
+                   "created_at"}]}
+
+It carries no id and no owner (an id is a capability; the importer becomes the owner of a new conversation)
+and never a key: keys are not in the store, and `export_json` refuses to write a field named like one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chat.schema import GenerationSettings, Role
+from chat.store.conversations import NewMessage, Store
+from chat.store.errors import InvalidImport
+from chat.store.models import (
+    INTERRUPTED,
+    SECRET_FIELD,
+    AttachmentMeta,
+    Conversation,
+    ReplyStatus,
+    StoredMessage,
+)
+
+__all__ = ["FORMAT", "VERSION", "InvalidImport", "export_json", "export_markdown", "import_json"]
+
+FORMAT = "charla.conversation"
+VERSION = 1
+MAX_IMPORT_BYTES = 16 * 1024 * 1024
+MAX_IMPORT_MESSAGES = 5_000
+
+
+class ExportUsage(BaseModel):
+    """Tokens the provider reported for one reply."""
+
+    model_config = ConfigDict(extra="forbid")
+    prompt_tokens: int = Field(ge=0)
+    completion_tokens: int = Field(ge=0)
+
+
+class ExportMessage(BaseModel):
+    """One message of an export."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    text: str
+    attachments: list[AttachmentMeta] = Field(default_factory=list)
+    status: ReplyStatus = "finished"
+    error: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    usage: ExportUsage | None = None
+    ttft: float | None = Field(default=None, ge=0)
+    duration: float | None = Field(default=None, ge=0)
+    feedback: Literal[1, -1] | None = None
+    created_at: datetime | None = None
+
+
+class ExportConversation(BaseModel):
+    """The conversation's own fields in an export."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=1000)
+    model: str = Field(min_length=1, max_length=200)
+    settings: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class ExportDocument(BaseModel):
+    """A whole export, version 1."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["charla.conversation"]
+    version: Literal[1]
+    exported_at: datetime | None = None
+    conversation: ExportConversation
+    messages: list[ExportMessage]
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _message_doc(m: StoredMessage) -> dict[str, Any]:
+    usage = m.usage
+    return {
+        "role": m.role,
+        "text": m.text,
+        "attachments": [p.model_dump(exclude_none=True) for p in m.parts],
+        "status": m.status,
+        "error": m.error,
+        "model": m.model,
+        "provider": m.provider,
+        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]} if usage else None,
+        "ttft": m.ttft,
+        "duration": m.duration,
+        "feedback": m.feedback,
+        "created_at": _iso(m.created_at),
+    }
+
+
+def _secret_fields(value: Any, path: str = "") -> list[str]:
+    """Paths of every dict key in `value` that is named like a secret."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if SECRET_FIELD.search(str(k)):
+                found.append(where)
+            found += _secret_fields(v, where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found += _secret_fields(v, f"{path}[{i}]")
+    return found
+
+
+def export_json(conv: Conversation, messages: list[StoredMessage]) -> str:
+    """The conversation as a versioned JSON document (see the module docstring)."""
+    doc = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _iso(datetime.now(UTC)),
+        "conversation": {
+            "title": conv.title,
+            "model": conv.model,
+            "settings": conv.settings,
+            "created_at": _iso(conv.created_at),
+            "updated_at": _iso(conv.updated_at),
+        },
+        "messages": [_message_doc(m) for m in messages],
+    }
+    leaked = _secret_fields(doc)
+    if leaked:  # keys never reach the store; this guards against a future field that would carry one
+        raise ValueError(f"refusing to export fields named like secrets: {', '.join(leaked)}")
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+# --- Markdown ---------------------------------------------------------------------------------------------
+
+
+def _when(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _settings_line(settings: dict[str, Any]) -> str:
+    bits = []
+    if settings.get("temperature") is not None:
+        bits.append(f"temperature {settings['temperature']}")
+    if settings.get("max_tokens") is not None:
+        bits.append(f"max tokens {settings['max_tokens']}")
+    return " · ".join(bits) or "model defaults"
+
+
+def _status_note(m: StoredMessage) -> str | None:
+    if m.interrupted:
+        return INTERRUPTED
+    notes: dict[str, str] = {
+        "streaming": "Still streaming when exported; the text above is what had arrived.",
+        "stopped": "Stopped; the text above is what arrived.",
+        "cut": "Cut: the reply streamed longer than allowed; the text above is what arrived.",
+        "failed": "Failed" + (f": {m.error}" if m.error else "."),
+    }
+    note = notes.get(m.status)
+    if note and m.error and m.status in ("stopped", "cut"):
+        note += f" ({m.error})"
+    return note
+
+
+def _attachment_label(p: AttachmentMeta) -> str:
+    details = [p.kind]
+    if p.pages:
+        details.append(f"{p.pages} pages")
+    if p.chars:
+        details.append(f"{p.chars} characters")
+    return f"{p.name} ({', '.join(details)})" + (f" — {'; '.join(p.notes)}" if p.notes else "")
+
+
+def _numbers_line(m: StoredMessage) -> str | None:
+    bits = []
+    if m.usage:
+        bits.append(f"{m.usage[0]} prompt + {m.usage[1]} completion tokens")
+    if m.ttft is not None:
+        bits.append(f"first token after {m.ttft:.2f} s")
+    if m.duration is not None:
+        bits.append(f"{m.duration:.2f} s in all")
+    if m.feedback:
+        bits.append("rated 👍" if m.feedback > 0 else "rated 👎")
+    return " · ".join(bits) or None
+
+
+def _message_markdown(m: StoredMessage) -> list[str]:
+    heading = f"## {m.role.capitalize()}"
+    if m.role == "assistant" and m.model:
+        heading += f" — {m.model}" + (f" ({m.provider})" if m.provider else "")
+    lines = [f"{heading} — {_when(m.created_at)}", "", m.text or "_(no text)_", ""]
+    if m.parts:
+        lines += ["*Attachments:* " + ", ".join(_attachment_label(p) for p in m.parts), ""]
+    note = _status_note(m)
+    if note:
+        lines += [f"*{note}*", ""]
+    numbers = _numbers_line(m)
+    if numbers:
+        lines += [f"*{numbers}*", ""]
+    return lines
+
+
+def export_markdown(conv: Conversation, messages: list[StoredMessage]) -> str:
+    """The conversation as Markdown for people: header with model and settings, then each message."""
+    lines = [
+        f"# {conv.title}",
+        "",
+        f"- **Model:** `{conv.model}`",
+        f"- **Settings:** {_settings_line(conv.settings)}",
+    ]
+    if conv.settings.get("system_prompt"):
+        lines.append("- **System prompt:** " + " ".join(str(conv.settings["system_prompt"]).split()))
+    lines += [
+        f"- **Created:** {_when(conv.created_at)} · **Updated:** {_when(conv.updated_at)}",
+        f"- Exported from Charla on {_when(datetime.now(UTC))}",
+        "",
+        "---",
+        "",
+    ]
+    for m in messages:
+        lines += _message_markdown(m)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --- import -----------------------------------------------------------------------------------------------
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "document"
+
+
+def _parse(text: str | bytes) -> ExportDocument:
+    if len(text) > MAX_IMPORT_BYTES:
+        raise InvalidImport("import.too_large", limit=MAX_IMPORT_BYTES // (1024 * 1024))
+    try:
+        raw = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidImport("import.not_json") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise InvalidImport("import.format")
+    if raw.get("version") != VERSION:
+        raise InvalidImport("import.version", version=raw.get("version"), supported=VERSION)
+    if isinstance(raw.get("messages"), list) and len(raw["messages"]) > MAX_IMPORT_MESSAGES:
+        raise InvalidImport("import.too_many", limit=MAX_IMPORT_MESSAGES)
+    try:
+        doc = ExportDocument.model_validate(raw)
+        known = {k: v for k, v in doc.conversation.settings.items() if k in GenerationSettings.model_fields}
+        GenerationSettings.model_validate(known)
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = first["loc"] if _loc_ok(first["loc"]) else ()
+        raise InvalidImport("import.invalid", where=_where(loc), problem=first["msg"]) from None
+    return doc
+
+
+def _loc_ok(loc: tuple[int | str, ...]) -> bool:
+    """Whether a validation location is safe to show (names and indexes only)."""
+    return all(isinstance(p, int) or len(p) <= 60 for p in loc)
+
+
+def import_json(store: Store, text: str | bytes, *, owner: str | None) -> Conversation:
+    """Validate an export and store it as a new conversation owned by `owner`; InvalidImport if it is not valid.
+
+    All or nothing: a bad file raises before anything is written, and the insert is one transaction.
+    """
+    doc = _parse(text)
+    messages = [
+        NewMessage(
+            role=m.role,
+            text=m.text,
+            parts=m.attachments,
+            status="stopped" if m.status == "streaming" else m.status,
+            error=(m.error or INTERRUPTED) if m.status == "streaming" else m.error,
+            model=m.model,
+            provider=m.provider,
+            usage=(m.usage.prompt_tokens, m.usage.completion_tokens) if m.usage else None,
+            ttft=m.ttft,
+            duration=m.duration,
+            feedback=m.feedback,
+            created_at=m.created_at.timestamp() if m.created_at else None,
+        )
+        for m in doc.messages
+    ]
+    c = doc.conversation
+    return store.import_conversation(owner=owner, title=c.title, model=c.model, settings=c.settings, messages=messages)

@@ -1,0 +1,173 @@
+"""The schema, as an append-only list of migrations.
+
+Each migration is a function `mNNN_what(conn)` registered with `@migration`. `migrate()` applies, in list order,
+those whose name is not yet in the `_migrations` table, each in its own transaction together with the row that
+records it, so a crash leaves the database at one version or the next, never between. Never edit or reorder a
+migration that has shipped: add a new one at the end.
+
+Migrations run statements one by one with `conn.execute` (never `executescript`, which commits on its own).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+"""Every migration, oldest first."""
+
+
+def migration(fn: Migration) -> Migration:
+    """Register `fn` as the next migration (its name must be new and look like `m004_...`)."""
+    name = fn.__name__
+    if not name.startswith("m") or name in {m.__name__ for m in MIGRATIONS}:
+        raise ValueError(f"migration names must be unique and start with 'mNNN_': {name}")
+    MIGRATIONS.append(fn)
+    return fn
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Execute each statement of `script` inside the current transaction (triggers' `;` are handled)."""
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip(" \n\t;"):
+                conn.execute(buffer)
+            buffer = ""
+    if buffer.strip(" \n\t;"):
+        conn.execute(buffer)
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the migrations already applied, in order."""
+    conn.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+    return [row[0] for row in conn.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] | None = None) -> list[str]:
+    """Apply the missing migrations (all of MIGRATIONS by default); return the names applied now.
+
+    `conn` must be in autocommit mode (`isolation_level=None`); each migration gets `BEGIN IMMEDIATE`, so two
+    processes opening the same new database do not both apply it.
+    """
+    done = set(applied(conn))
+    ran: list[str] = []
+    for fn in MIGRATIONS if migrations is None else migrations:
+        if fn.__name__ in done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM _migrations WHERE name = ?", (fn.__name__,)).fetchone():
+                conn.execute("COMMIT")  # another process got there first
+                continue
+            fn(conn)
+            conn.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (fn.__name__, time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        ran.append(fn.__name__)
+    return ran
+
+
+@migration
+def m001_conversations_and_messages(conn: sqlite3.Connection) -> None:
+    """Version 1: conversations and their messages (a reply is written while it streams)."""
+    run_script(
+        conn,
+        """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            model TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX conversations_updated ON conversations (updated_at DESC);
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+            text TEXT NOT NULL DEFAULT '',
+            parts TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'finished'
+                CHECK (status IN ('streaming', 'finished', 'stopped', 'cut', 'failed')),
+            error TEXT,
+            model TEXT,
+            provider TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            ttft REAL,
+            duration REAL,
+            created_at REAL NOT NULL,
+            UNIQUE (conversation_id, seq)
+        );
+        CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
+        """,
+    )
+
+
+@migration
+def m002_full_text_search(conn: sqlite3.Connection) -> None:
+    """Version 2: FTS5 indexes on message text and conversation titles, kept in sync by triggers."""
+    run_script(
+        conn,
+        """
+        CREATE VIRTUAL TABLE messages_fts USING fts5 (
+            text, content = 'messages', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages;
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+
+        CREATE VIRTUAL TABLE titles_fts USING fts5 (
+            conversation_id UNINDEXED, title, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        INSERT INTO titles_fts (conversation_id, title) SELECT id, title FROM conversations;
+        CREATE TRIGGER titles_fts_insert AFTER INSERT ON conversations BEGIN
+            INSERT INTO titles_fts (conversation_id, title) VALUES (new.id, new.title);
+        END;
+        CREATE TRIGGER titles_fts_delete AFTER DELETE ON conversations BEGIN
+            DELETE FROM titles_fts WHERE conversation_id = old.id;
+        END;
+        CREATE TRIGGER titles_fts_update AFTER UPDATE OF title ON conversations BEGIN
+            DELETE FROM titles_fts WHERE conversation_id = old.id;
+            INSERT INTO titles_fts (conversation_id, title) VALUES (new.id, new.title);
+        END;
+        """,
+    )
+
+
+@migration
+def m003_conversation_owner(conn: sqlite3.Connection) -> None:
+    """Version 3: shared deployments keep each browser's conversations apart (`owner` = sha256 of a secret).
+
+    Conversations from before have no owner: visible in development, to nobody in production.
+    """
+    run_script(
+        conn,
+        """
+        ALTER TABLE conversations ADD COLUMN owner TEXT;
+        CREATE INDEX conversations_owner ON conversations (owner, updated_at DESC);
+        """,
+    )
+
+
+@migration
+def m004_message_feedback(conn: sqlite3.Connection) -> None:
+    """Version 4: thumbs up / down on replies (+1, -1 or NULL)."""
+    conn.execute("ALTER TABLE messages ADD COLUMN feedback INTEGER CHECK (feedback IN (-1, 1))")
