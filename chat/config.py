@@ -74,6 +74,15 @@ def max_duration() -> float:
     return value if value > 0 else DEFAULT_MAX_DURATION
 
 
+def upstream_timeout() -> float:
+    """CHARLA_UPSTREAM_TIMEOUT: seconds the provider may stay silent (per read) before the reply fails (default 30)."""
+    try:
+        value = float(_env("CHARLA_UPSTREAM_TIMEOUT", "30"))
+    except ValueError:
+        return 30.0
+    return value if value > 0 else 30.0
+
+
 def api_token() -> SecretStr | None:
     """CHARLA_API_TOKEN: when set, /api/chat requires `Authorization: Bearer <token>`."""
     value = _env("CHARLA_API_TOKEN")

@@ -150,7 +150,9 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
     quota = ratelimit.take(session=caller.session, ip=caller.ip)
     spec, window, messages = prepare(request, progress=progress)
-    provider = get_provider(spec.provider, key, base_url=config.base_url(spec.provider))
+    provider = get_provider(
+        spec.provider, key, base_url=config.base_url(spec.provider), timeout=config.upstream_timeout()
+    )
     settings = request.settings
     max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
     payload = {

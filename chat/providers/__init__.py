@@ -9,12 +9,8 @@ from chat.providers.base import Provider, ProviderStream, StreamState, Usage
 
 __all__ = ["Provider", "ProviderStream", "StreamState", "Usage", "get_provider"]
 
-DEFAULT_TIMEOUT = 30.0
-"""Seconds the upstream may stay silent (per read, not per reply)."""
-
-
 def get_provider(
-    name: ProviderName, api_key: SecretStr, *, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT
+    name: ProviderName, api_key: SecretStr, *, base_url: str | None = None, timeout: float = 30.0
 ) -> Provider:
     """The provider `name` with `api_key`, talking to `base_url` (None: the vendor's official host)."""
     if name == "groq":
