@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # so `tests.fakes` and `chat` import however pytest was started
     sys.path.insert(0, str(REPO))
 
+from chat import ratelimit  # noqa: E402
 from tests.fakes import FakeUpstream  # noqa: E402
 
 SCRUBBED = ("GROQ_API_KEY", "MISTRAL_API_KEY", "GROQ_BASE_URL", "MISTRAL_BASE_URL")
@@ -24,6 +25,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name in SCRUBBED or name.startswith("CHARLA_"):
             monkeypatch.delenv(name, raising=False)
+    ratelimit._shared.clear()  # the process-wide limiters start empty for every test
     data_dir = tmp_path / "charla-data"
     data_dir.mkdir()
     monkeypatch.setenv("CHARLA_DATA_DIR", str(data_dir))

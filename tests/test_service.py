@@ -7,18 +7,13 @@ import time
 
 import pytest
 
-from chat import errors, ratelimit
+from chat import errors
 from chat.reply import Reply
 from chat.schema import ChatRequest, GenerationSettings, Message
 from chat.service import Caller, send
 from tests.fakes import FakeUpstream, Script
 
 MODELS = {"groq": "llama-3.1-8b-instant", "mistral": "mistral-small-latest"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits() -> None:
-    ratelimit._shared.clear()
 
 
 @pytest.fixture(params=["groq", "mistral"])
