@@ -1,0 +1,133 @@
+"""What a file really is, from its first bytes (never from its name), and what its name promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Literal
+
+Kind = Literal["image", "pdf", "text"]
+
+SUPPORTED = "images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF), PDF, and text files (TXT, MD, CSV, JSON, source code)"
+
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """A recognised format: `kind` is what Charla makes of it, `label` is for sentences."""
+
+    kind: Kind
+    mime_type: str
+    label: str
+
+
+def sniff(data: bytes) -> Sniffed | None:
+    """The image or PDF format `data` starts with; None for anything else (text is decided elsewhere)."""
+    head = data[:32]
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return Sniffed("image", "image/png", "a PNG image")
+    if head.startswith(b"\xff\xd8\xff"):
+        return Sniffed("image", "image/jpeg", "a JPEG image")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return Sniffed("image", "image/gif", "a GIF image")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Sniffed("image", "image/webp", "a WebP image")
+    if head[:2] == b"BM" and len(head) >= 26 and head[14] in (12, 40, 52, 56, 64, 108, 124):
+        return Sniffed("image", "image/bmp", "a BMP image")
+    if head[4:8] == b"ftyp" and _heif_brand(data):
+        return Sniffed("image", "image/heic", "a HEIC/HEIF image")
+    if b"%PDF-" in data[:1024]:
+        return Sniffed("pdf", "application/pdf", "a PDF document")
+    return None
+
+
+def _heif_brand(data: bytes) -> bool:
+    """True when the ISO-BMFF `ftyp` box names a HEIF brand (major or compatible)."""
+    size = int.from_bytes(data[:4], "big")
+    box = data[8 : min(max(size, 16), 64)]
+    brands = [box[i : i + 4] for i in range(0, len(box), 4) if i != 4]
+    return any(b in _HEIF_BRANDS for b in brands)
+
+
+_OTHER_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
+    (b"PK\x03\x04", 0, "a ZIP archive (for example .docx, .xlsx, .pptx or .zip)"),
+    (b"\x1f\x8b", 0, "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"),
+    (b"Rar!", 0, "a RAR archive"),
+    (b"\xd0\xcf\x11\xe0", 0, "an old Microsoft Office file (.doc, .xls, .ppt)"),
+    (b"\x7fELF", 0, "a program (ELF executable)"),
+    (b"MZ", 0, "a Windows program"),
+    (b"ID3", 0, "an MP3 audio file"),
+    (b"OggS", 0, "an Ogg audio/video file"),
+    (b"fLaC", 0, "a FLAC audio file"),
+    (b"\x00\x00\x01\x00", 0, "an icon (.ico)"),
+    (b"II*\x00", 0, "a TIFF image"),
+    (b"MM\x00*", 0, "a TIFF image"),
+    (b"{\\rtf", 0, "an RTF document"),
+    (b"SQLite format 3", 0, "an SQLite database"),
+)
+
+
+def describe(data: bytes) -> str:
+    """What `data` looks like, for an error sentence: 'a PNG image', 'a ZIP archive …', 'plain text'."""
+    if not data:
+        return "nothing (the file is empty)"
+    found = sniff(data)
+    if found:
+        return found.label
+    for magic, offset, label in _OTHER_SIGNATURES:
+        if data[offset : offset + len(magic)] == magic:
+            return label
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in (b"avif", b"avis"):
+            return "an AVIF image"
+        return "a video or audio file (MP4/MOV)"
+    if data[:4] == b"RIFF":
+        return "a RIFF media file (WAV or AVI)"
+    from chat.attachments.texts import decode_text
+
+    if decode_text(data) is not None:
+        return "plain text"
+    return "unrecognised binary data"
+
+
+_IMAGE_EXT = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".bmp", ".heic", ".heif", ".hif"}
+
+
+def expected_kind(name: str, declared_mime: str | None) -> Kind | None:
+    """The kind the file's name (or, failing that, its declared MIME type) promises; None if it promises none."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".pdf":
+        return "pdf"
+    if suffix in _IMAGE_EXT:
+        return "image"
+    if suffix:
+        return "text" if suffix in TEXT_LANGUAGES else None
+    mime = (declared_mime or "").split(";")[0].strip().lower()
+    if mime == "application/pdf":
+        return "pdf"
+    if mime.startswith("image/"):
+        return "image"
+    if mime.startswith("text/"):
+        return "text"
+    return None
+
+
+TEXT_LANGUAGES: dict[str, str] = {
+    ".txt": "text", ".text": "text", ".log": "text", ".md": "markdown", ".markdown": "markdown",
+    ".rst": "rst", ".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+    ".yaml": "yaml", ".yml": "yaml", ".toml": "toml", ".ini": "ini", ".cfg": "ini", ".conf": "text",
+    ".xml": "xml", ".html": "html", ".htm": "html", ".css": "css", ".svg": "xml", ".py": "python",
+    ".pyi": "python", ".ipynb": "json", ".js": "javascript", ".mjs": "javascript", ".cjs": "javascript",
+    ".jsx": "jsx", ".ts": "typescript", ".tsx": "tsx", ".java": "java", ".kt": "kotlin", ".scala": "scala",
+    ".c": "c", ".h": "c", ".cc": "cpp", ".cpp": "cpp", ".hpp": "cpp", ".cs": "csharp", ".go": "go",
+    ".rs": "rust", ".rb": "ruby", ".php": "php", ".swift": "swift", ".m": "objectivec", ".r": "r",
+    ".jl": "julia", ".lua": "lua", ".pl": "perl", ".sh": "bash", ".bash": "bash", ".zsh": "bash",
+    ".ps1": "powershell", ".bat": "bat", ".sql": "sql", ".tex": "latex", ".bib": "bibtex", ".srt": "srt",
+    ".vtt": "text", ".env": "text", ".dockerfile": "dockerfile", ".mk": "makefile", ".diff": "diff",
+    ".patch": "diff", ".proto": "protobuf", ".graphql": "graphql", ".vue": "vue", ".svelte": "svelte",
+    ".dart": "dart", ".ex": "elixir", ".exs": "elixir", ".erl": "erlang", ".hs": "haskell", ".clj": "clojure",
+}  # fmt: skip
+"""File extensions read as text, with the language named on the fence."""

@@ -1,0 +1,168 @@
+"""PDFs -> page-marked text (pypdf), or page images when the PDF has no text layer (a scan). Never empty text."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from typing import Any
+
+from chat.attachments.images import MAX_SIDE, check_size, finish
+from chat.attachments.model import Attachment, Progress, refuse
+from chat.errors import AttachmentError
+from chat.schema import ImagePart, TextPart
+
+MAX_PDF_PAGES = 200
+"""Pages whose text is read; later pages are left out, with a note."""
+MAX_PDF_CHARS = 200_000
+"""Characters of PDF text sent; the rest is cut, with a note."""
+MAX_PAGE_IMAGES = 8
+"""Pages of a scanned PDF sent as images (Mistral takes 8 images per request)."""
+MIN_CHARS_PER_PAGE = 20
+"""Below this many extracted characters per page on average, a PDF is treated as having no text layer."""
+
+
+def marker(name: str, page: int, total: int) -> str:
+    """The line that opens each page's text: '[report.pdf — page 3 of 12]'."""
+    return f"[{name} — page {page} of {total}]"
+
+
+def convert_pdf(name: str, data: bytes, progress: Progress | None = None) -> Attachment:
+    """Text of each page (with page markers), or page images for a scan; caps noted."""
+    notes: list[str] = []
+    reader = _open(name, data, notes)
+    try:
+        total = len(reader.pages)
+    except Exception as exc:
+        raise _damaged(name, exc) from None
+    if total == 0:
+        raise refuse(name, "the PDF has no pages. Export it again and attach the new file.")
+    texts = _extract(name, reader, total, progress)
+    if sum(len(t.strip()) for t in texts) < MIN_CHARS_PER_PAGE * len(texts):
+        return _scanned(name, data, reader, total, notes)
+    if total > len(texts):
+        notes.append(f"pages {len(texts) + 1}–{total} not included (page cap {MAX_PDF_PAGES})")
+    blocks, chars = _join(name, texts, total, notes)
+    part = TextPart(text="\n\n".join(blocks), source=name)
+    return Attachment(name, "pdf", "application/pdf", (part,), total, chars, None, tuple(notes), len(data))
+
+
+def _open(name: str, data: bytes, notes: list[str]) -> Any:
+    from pypdf import PasswordType, PdfReader
+    from pypdf.errors import DependencyError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged-but-readable files warn on every object
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+                raise refuse(name, "this PDF is password-protected. Remove the password (for example, "
+                             "print it to a new PDF) and attach it again.")  # fmt: skip
+            notes.append("encrypted PDF opened (no password needed)")
+    except DependencyError:
+        raise refuse(name, "this PDF is AES-encrypted and reading it needs the 'cryptography' package, "
+                     "which is missing. Install it, or attach an unencrypted copy.") from None  # fmt: skip
+    except RecursionError:
+        raise refuse(name, "the PDF is too deeply nested to read safely. Export it again.") from None
+    except AttachmentError:
+        raise
+    except Exception as exc:  # pypdf raises many types on damaged input
+        raise _damaged(name, exc) from None
+    return reader
+
+
+def _damaged(name: str, exc: BaseException) -> Exception:
+    detail = str(exc).strip().splitlines()[0][:100] if str(exc).strip() else type(exc).__name__
+    return refuse(name, f"the PDF is damaged and cannot be read ({detail}). "
+                  "Open it and export or print it to a new PDF, then attach that.")  # fmt: skip
+
+
+def _extract(name: str, reader: Any, total: int, progress: Progress | None) -> list[str]:
+    count = min(total, MAX_PDF_PAGES)
+    texts: list[str] = []
+    for index in range(count):
+        try:
+            text = reader.pages[index].extract_text() or ""
+        except Exception:  # one broken page (or a recursion bomb) must not lose the others
+            text = ""
+        texts.append(_tidy(text))
+        if progress is not None:
+            progress(index + 1, count)
+    return texts
+
+
+_SPACES = re.compile(r"[ \t\u00a0]+\n")
+_BLANKS = re.compile(r"\n{3,}")
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return _BLANKS.sub("\n\n", _SPACES.sub("\n", text)).strip()
+
+
+def _join(name: str, texts: list[str], total: int, notes: list[str]) -> tuple[list[str], int]:
+    blocks: list[str] = []
+    chars = 0
+    empty: list[int] = []
+    for number, text in enumerate(texts, start=1):
+        if not text:
+            empty.append(number)
+        room = MAX_PDF_CHARS - chars
+        if len(text) > room:
+            blocks.append(f"{marker(name, number, total)}\n{text[:room]}")
+            chars += room
+            last = len(texts)
+            rest = f"; pages {number + 1}–{last} not included" if number < last else ""
+            notes.append(f"page {number} cut{rest} (character cap {MAX_PDF_CHARS:,})")
+            break
+        blocks.append(f"{marker(name, number, total)}\n{text or '(no text on this page)'}")
+        chars += len(text)
+    if empty:
+        notes.append(f"no text on {_page_list(empty)} (scanned or blank; not included)")
+    return blocks, chars
+
+
+def _page_list(pages: list[int]) -> str:
+    shown = ", ".join(str(p) for p in pages[:10]) + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
+    return ("page " if len(pages) == 1 else "pages ") + shown
+
+
+def _scanned(name: str, data: bytes, reader: Any, total: int, notes: list[str]) -> Attachment:
+    """A PDF without a text layer: its pages' pictures become image parts for a vision model."""
+    images: list[ImagePart] = []
+    pages = min(total, MAX_PAGE_IMAGES)
+    for number in range(1, pages + 1):
+        part = _page_image(name, reader, number)
+        if part is not None:
+            images.append(part)
+    if not images:
+        raise refuse(name, "this PDF has no text layer (it looks scanned) and its page images cannot be "
+                     "extracted. Run OCR on it (or export the pages as PNG/JPEG) and attach the result.")  # fmt: skip
+    plural = "s" if len(images) != 1 else ""
+    notes.append(f"no text layer: sent as {len(images)} page image{plural} (needs a vision model)")
+    if total > pages:
+        notes.append(f"pages {pages + 1}–{total} not included (page-image cap {MAX_PAGE_IMAGES})")
+    intro = TextPart(
+        text=f"[{name} — {total} page{'s' if total != 1 else ''}, no text layer: "
+        f"{len(images)} page image{plural} follow{'' if plural else 's'}]",
+        source=name,
+    )
+    parts: tuple[TextPart | ImagePart, ...] = (intro, *images)
+    return Attachment(name, "pdf", "application/pdf", parts, total, 0, None, tuple(notes), len(data))
+
+
+def _page_image(name: str, reader: Any, number: int) -> ImagePart | None:
+    """The largest picture on page `number`, ready to send; None if it has none pypdf can decode."""
+    best = None
+    try:
+        for item in reader.pages[number - 1].images:
+            image = item.image
+            if image is not None and (best is None or image.width * image.height > best.width * best.height):
+                best = image
+    except Exception:  # an image filter pypdf cannot decode: the page is skipped
+        return None
+    if best is None:
+        return None
+    check_size(name, best.size)
+    part, _ = finish(best, f"{name} — page {number}", source_format=best.format or "PNG", max_side=MAX_SIDE)
+    return part

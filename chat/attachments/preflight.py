@@ -1,0 +1,108 @@
+"""Before sending: can this model take this attachment, and how many tokens will it cost?"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from chat.attachments.model import Attachment
+from chat.catalog import ModelSpec, larger_model_than, vision_model_for
+from chat.schema import ImagePart
+from chat.tokens import count_image, count_text
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """One attachment checked against one model: sizes, estimated tokens, and whether (and why not) it fits."""
+
+    name: str
+    kind: str
+    pages: int | None
+    chars: int
+    pixels_before: tuple[int, int] | None
+    pixels_after: tuple[int, int] | None
+    tokens: int
+    fits: bool
+    reason: str | None
+    """Why it does not fit, naming what to do; None when it fits."""
+
+    def label(self) -> str:
+        """One line for the file's chip: 'report.pdf · 12 pp · 34,120 chars · ~8.5k tokens · fits'."""
+        bits = [self.name]
+        if self.pages is not None:
+            bits.append(f"{self.pages} pp" if self.pages != 1 else "1 p")
+        if self.pixels_before is not None:
+            size = f"{self.pixels_before[0]}×{self.pixels_before[1]}"
+            if self.pixels_after is not None and self.pixels_after != self.pixels_before:
+                size += f" → {self.pixels_after[0]}×{self.pixels_after[1]}"
+            bits.append(size)
+        if self.chars:
+            bits.append(f"{self.chars:,} chars")
+        bits.append(f"~{_compact(self.tokens)} tokens")
+        bits.append("fits" if self.fits else "does not fit")
+        return " · ".join(bits)
+
+
+def _compact(tokens: int) -> str:
+    if tokens < 1_000:
+        return str(tokens)
+    if tokens < 100_000:
+        return f"{tokens / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+    return f"{round(tokens / 1_000)}k"
+
+
+def _after(image: ImagePart, model: ModelSpec) -> tuple[int, int] | None:
+    """The size `fit_images` would send for `model` (pixels only; bytes may shrink it a little further)."""
+    if not (image.width and image.height):
+        return None
+    limit = model.max_image_pixels
+    if not limit or image.width * image.height <= limit:
+        return image.width, image.height
+    scale = math.sqrt(limit / (image.width * image.height))
+    return max(1, math.floor(image.width * scale)), max(1, math.floor(image.height * scale))
+
+
+def preflight(att: Attachment, model: ModelSpec, *, budget_tokens: int | None = None) -> Preflight:
+    """Check `att` against `model`; `budget_tokens` defaults to the model's input budget per request."""
+    images = att.images
+    budget = model.input_budget() if budget_tokens is None else budget_tokens
+    tokens = count_text(att.text) + sum(count_image(i, model) for i in images)
+    after = _after(images[0], model) if len(images) == 1 and att.kind == "image" else None
+    reason = _reason(att, model, images, tokens, budget)
+    return Preflight(
+        name=att.name,
+        kind=att.kind,
+        pages=att.pages,
+        chars=att.chars,
+        pixels_before=att.original_pixels,
+        pixels_after=after if model.vision else None,
+        tokens=tokens,
+        fits=reason is None,
+        reason=reason,
+    )
+
+
+def _reason(att: Attachment, model: ModelSpec, images: list[ImagePart], tokens: int, budget: int) -> str | None:
+    if images and not model.vision:
+        vision = vision_model_for(model.provider)
+        what = "cannot see images" if att.kind == "image" else (
+            f"cannot see images, and this PDF has no text layer (it is sent as {len(images)} page image"
+            f"{'s' if len(images) != 1 else ''})"
+        )  # fmt: skip
+        return f"{model.label} {what}: switch to {vision.label}."
+    if len(images) > model.max_images:
+        return (
+            f"{len(images)} images, but {model.label} takes at most {model.max_images} per request: "
+            "send fewer pages or images."
+        )
+    if tokens > budget:
+        need = math.ceil(tokens / 100) * 100
+        room = max(0, budget // 100 * 100)
+        bigger = larger_model_than(model)
+        switch = f", or switch to {bigger.label}" if bigger.request_budget > model.request_budget else ""
+        cut = "pages" if att.kind == "pdf" else "text"
+        return (
+            f"needs ~{need:,} tokens, {model.label} takes ~{room:,} per request: "
+            f"attach fewer {cut}, lower the max output{switch}."
+        )
+    return None
