@@ -25,6 +25,7 @@ from chat.store import (
     make_thumbnail,
     new_owner_secret,
     owner_id,
+    shared_store,
 )
 from chat.store.models import THUMBNAIL_MAX_BYTES
 
@@ -297,6 +298,12 @@ def test_two_stores_on_one_file(tmp_path: Path) -> None:
     assert a.messages(conv.id)[0].text == "from b"
     a.close()
     b.close()
+
+
+def test_shared_store_is_one_per_file() -> None:
+    first = shared_store()
+    assert shared_store() is first and shared_store(default_path()) is first
+    first.close()
 
 
 def test_bad_role_rejected(store: Store) -> None:
