@@ -33,6 +33,16 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "The body is not valid JSON: {reason}",
         "es": "El cuerpo no es JSON válido: {reason}",
     },
+    "api.unsupported_media_type": {
+        "en": "Send the body as JSON with Content-Type: application/json.",
+        "es": "Envía el cuerpo como JSON con Content-Type: application/json.",
+    },
+    "api.ip_missing": {"en": "no client address", "es": "no hay dirección de cliente"},
+    "api.ip_invalid": {"en": "not an IP address", "es": "no es una dirección IP"},
+    "api.ip_not_public": {
+        "en": "a public IP address is required",
+        "es": "se requiere una dirección IP pública",
+    },
     # --- validation details (zod-like) ---
     "val.messages_min": {"en": "At least one message is required", "es": "Se requiere al menos un mensaje"},
     "val.messages_max": {

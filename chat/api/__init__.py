@@ -1,0 +1,31 @@
+"""HTTP routes served beside the UI by `st.App(..., routes=routes())`: `POST /api/chat` and `GET /healthz`.
+
+Modules: :mod:`~chat.api.route` (the handler), :mod:`~chat.api.body` (size cap, JSON, request shape),
+:mod:`~chat.api.clientip` (client IP, trusted proxies, production rules), :mod:`~chat.api.envelope` (every error
+response, rate-limit headers) and :mod:`~chat.api.stream` (the AI SDK UI-message SSE stream, thread model).
+
+Routes run outside any Streamlit session: the per-IP rate limit is the process-wide one the UI also uses.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from chat.api.route import chat
+
+__all__ = ["chat", "healthz", "routes"]
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness for load balancers: cheap, touches nothing."""
+    return JSONResponse({"ok": True})
+
+
+def routes() -> list[Route]:
+    """The routes `app.py` passes to `st.App`."""
+    return [
+        Route("/api/chat", chat, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+    ]

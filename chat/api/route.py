@@ -1,0 +1,70 @@
+"""`POST /api/chat`: seed 004's contract over `chat.service`, answered as an AI SDK UI-message stream.
+
+Order of checks (each refusal is a seed 004 envelope from :mod:`chat.api.envelope`):
+bearer token (401) -> client IP (400) -> Content-Type (415) -> body size (413) -> JSON and shape (400) ->
+`service.send` (model, key, rate limit 429, window, attachments, upstream errors) -> 200 stream.
+The window, token budget, rate limits and the duration cut all live in :mod:`chat.service`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from functools import partial
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chat import config, service
+from chat.api import clientip
+from chat.api.body import check_content_type, parse, read_body
+from chat.api.envelope import Unauthorized, error_response, rate_headers
+from chat.api.stream import EventStream, run_blocking
+from chat.errors import ChatError
+from chat.i18n import parse_accept_language
+from chat.reply import Reply
+
+log = logging.getLogger(__name__)
+
+
+def check_token(request: Request) -> None:
+    """Unauthorized unless CHARLA_API_TOKEN is unset or `Authorization: Bearer <it>` was sent."""
+    token = config.api_token()
+    if token is None:
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise Unauthorized()
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address per :mod:`chat.api.clientip` (not yet validated)."""
+    peer = request.client.host if request.client else None
+    return clientip.resolve(peer, request.headers.getlist("x-forwarded-for"))
+
+
+async def open_reply(request: Request, ip: str) -> Reply:
+    """Read, parse and send the request; ChatError for anything refused before the stream begins."""
+    lang = parse_accept_language(request.headers.get("accept-language"))
+    check_content_type(request)
+    raw = await read_body(request)
+    chat_request = await run_blocking(partial(parse, raw, lang))
+    return await run_blocking(partial(service.send, chat_request, caller=service.Caller(ip=ip)))
+
+
+async def chat(request: Request) -> Response:
+    """POST /api/chat."""
+    lang = parse_accept_language(request.headers.get("accept-language"))
+    address = client_address(request)
+    ip: str | None = None
+    try:
+        check_token(request)
+        ip = clientip.validate(address)
+        reply = await open_reply(request, ip)
+    except ChatError as err:
+        return error_response(err, lang, ip)
+    except Exception:
+        log.exception("POST /api/chat failed before the stream began")
+        return error_response(ChatError(), lang, ip)
+    return EventStream(reply, lang, rate_headers(reply.context.quota))

@@ -1,0 +1,249 @@
+"""The 200 response: a `Reply` relayed as the AI SDK's UI-message stream over Server-Sent Events.
+
+Events, each `data: <json>\\n\\n` (shapes checked against the `ai` package's `uiMessageChunkSchema`):
+
+    start {messageId, messageMetadata}  start-step  text-start {id}
+    text-delta {id, delta} ...
+    text-end {id}  finish-step  finish {finishReason, messageMetadata}  [DONE]
+
+An upstream failure after the stream has begun ends it with `text-end`, `error {errorText}`, `finish-step`,
+`finish {finishReason: "error"}` and `[DONE]`: never a silent cut. A reply cut at CHARLA_MAX_DURATION ends
+normally with `finishReason: "other"` and `messageMetadata.outcome == "cut"` (plus a `note` saying so).
+
+Thread model: iterating a `Reply` blocks, so one worker thread per stream (`anyio.to_thread.run_sync` with the
+API's own `CapacityLimiter`, never the 28-token default pool Streamlit shares with static files) pumps its
+deltas into a deque and wakes the event loop once per batch; the loop writes whatever has gathered as one body
+chunk. A watcher task reads the ASGI channel: `http.disconnect` cancels the reply, which closes the upstream
+request at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+import anyio
+import anyio.to_thread
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from chat.errors import ChatError
+from chat.i18n import Lang, t
+from chat.reply import Reply
+
+log = logging.getLogger(__name__)
+
+WORKER_THREADS = 256
+"""Blocking calls (sending, relaying a stream) the API runs at once; more wait for a free thread."""
+DONE = b"data: [DONE]\n\n"
+STREAM_HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",
+    "x-vercel-ai-ui-message-stream": "v1",
+}
+FINISH_REASONS = {"stop": "stop", "length": "length", "content_filter": "content-filter", "tool_calls": "tool-calls"}
+
+T = TypeVar("T")
+_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+
+
+def limiter() -> anyio.CapacityLimiter:
+    """The API's own thread limiter for the running event loop."""
+    loop = asyncio.get_running_loop()
+    found = _limiters.get(loop)
+    if found is None:
+        found = _limiters[loop] = anyio.CapacityLimiter(WORKER_THREADS)
+    return found
+
+
+async def run_blocking(func: Callable[[], T]) -> T:
+    """Run a blocking call on a worker thread of the API's own pool."""
+    return await anyio.to_thread.run_sync(func, limiter=limiter())
+
+
+def sse(chunk: dict[str, Any]) -> bytes:
+    """One SSE event carrying `chunk` as JSON."""
+    return b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+
+
+class Encoder:
+    """The UI-message stream events for one reply."""
+
+    def __init__(self, reply: Reply, lang: Lang) -> None:
+        self.reply = reply
+        self.lang = lang
+        self.message_id = f"msg-{uuid.uuid4().hex}"
+        self.text_id = f"text-{uuid.uuid4().hex[:12]}"
+
+    def opening(self) -> bytes:
+        """start, start-step, text-start."""
+        meta = {"model": self.reply.model, "provider": self.reply.provider}
+        return b"".join((
+            sse({"type": "start", "messageId": self.message_id, "messageMetadata": meta}),
+            sse({"type": "start-step"}),
+            sse({"type": "text-start", "id": self.text_id}),
+        ))
+
+    def delta(self, text: str) -> bytes:
+        """One text-delta."""
+        return sse({"type": "text-delta", "id": self.text_id, "delta": text})
+
+    def closing(self) -> bytes:
+        """text-end, finish-step, finish (with metadata), [DONE]."""
+        return self._end(self.finish_reason())
+
+    def failure(self, err: ChatError) -> bytes:
+        """text-end, error, finish-step, finish("error"), [DONE]."""
+        return self._end("error", sse({"type": "error", "errorText": err.message(self.lang)}))
+
+    def finish_reason(self) -> str:
+        """The AI SDK's finish reason for how the reply ended."""
+        if self.reply.outcome != "finished":
+            return "other"
+        return FINISH_REASONS.get(self.reply.finish_reason or "stop", "other")
+
+    def metadata(self) -> dict[str, Any]:
+        """What the client may want to know about the reply: model, outcome, usage, timing."""
+        reply = self.reply
+        usage = reply.usage
+        meta: dict[str, Any] = {
+            "model": reply.model,
+            "provider": reply.provider,
+            "outcome": reply.outcome,
+            "finishReason": reply.finish_reason,
+            "usage": None if usage is None else {
+                "inputTokens": usage.prompt_tokens,
+                "outputTokens": usage.completion_tokens,
+                "totalTokens": usage.prompt_tokens + usage.completion_tokens,
+            },
+            "ttftMs": None if reply.ttft is None else round(reply.ttft * 1000),
+            "durationMs": None if reply.duration is None else round(reply.duration * 1000),
+        }
+        if reply.outcome == "cut":
+            meta["note"] = t("outcome.cut", self.lang, seconds=round(reply.max_duration))
+        elif reply.outcome == "stopped":
+            meta["note"] = t("outcome.stopped", self.lang)
+        return meta
+
+    def _end(self, reason: str, error: bytes = b"") -> bytes:
+        return b"".join((
+            sse({"type": "text-end", "id": self.text_id}),
+            error,
+            sse({"type": "finish-step"}),
+            sse({"type": "finish", "finishReason": reason, "messageMetadata": self.metadata()}),
+            DONE,
+        ))
+
+
+class Ended:
+    """Marks the end of a reply that finished, was stopped or was cut."""
+
+
+Item = str | Ended | ChatError
+
+
+class Relay:
+    """Carries a reply's deltas from the worker thread that iterates it to the event loop that writes them."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        self._loop = asyncio.get_running_loop()
+        self._items: deque[Item] = deque()
+        self._lock = threading.Lock()
+        self._wake = asyncio.Event()
+        self._scheduled = False
+
+    def pump(self) -> None:
+        """Iterate the reply (blocking; on a worker thread) and hand every delta over, then how it ended."""
+        try:
+            for delta in self.reply:
+                self._push(delta)
+            self._push(Ended())
+        except ChatError as e:
+            self._push(e)
+        except Exception:
+            log.exception("relaying a reply failed")
+            self._push(ChatError())
+
+    def cancel(self) -> None:
+        """Stop the reply and close the upstream request (idempotent)."""
+        self.reply.cancel("stopped")
+
+    def _push(self, item: Item) -> None:
+        with self._lock:
+            self._items.append(item)
+            wake, self._scheduled = not self._scheduled, True
+        if wake:
+            try:
+                self._loop.call_soon_threadsafe(self._wake.set)
+            except RuntimeError:  # the loop is gone (server shutting down): nobody is reading
+                self.cancel()
+
+    async def batches(self) -> AsyncIterator[list[Item]]:
+        """Everything pushed since the last batch; ends after the batch holding the end or the failure."""
+        while True:
+            await self._wake.wait()
+            with self._lock:
+                batch = list(self._items)
+                self._items.clear()
+                self._scheduled = False
+                self._wake.clear()
+            yield batch
+            if batch and not isinstance(batch[-1], str):
+                return
+
+
+class EventStream(StreamingResponse):
+    """The SSE response for one reply; cancels the reply when the client goes away."""
+
+    def __init__(self, reply: Reply, lang: Lang, headers: dict[str, str]) -> None:
+        super().__init__(iter(()), media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
+        self.encoder = Encoder(reply, lang)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        relay = Relay(self.encoder.reply)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._watch, receive, relay, tg.cancel_scope)
+            tg.start_soon(partial(anyio.to_thread.run_sync, relay.pump, limiter=limiter()))
+            try:
+                await self._write(send, relay)
+            except OSError:  # the client went away while we wrote
+                pass
+            finally:
+                relay.cancel()
+                tg.cancel_scope.cancel()
+
+    async def _write(self, send: Send, relay: Relay) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.encoder.opening(), "more_body": True})
+        async for batch in relay.batches():
+            await send({"type": "http.response.body", "body": self._encode(batch), "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _encode(self, batch: list[Item]) -> bytes:
+        out = []
+        for item in batch:
+            if isinstance(item, str):
+                out.append(self.encoder.delta(item))
+            elif isinstance(item, ChatError):
+                out.append(self.encoder.failure(item))
+            else:
+                out.append(self.encoder.closing())
+        return b"".join(out)
+
+    @staticmethod
+    async def _watch(receive: Receive, relay: Relay, scope: anyio.CancelScope) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                relay.cancel()
+                scope.cancel()
+                return
