@@ -165,9 +165,10 @@ def finish(
     target = "RGBA" if alpha else ("L" if im.mode in ("1", "L", "I", "I;16", "F") else "RGB")
     if im.mode not in (target, "CMYK", "RGB"):
         im = im.convert("RGBA" if alpha else target)
+    before = original or im.size
     if max(im.size) > max_side:
-        before = original or im.size
         im = im.resize(_fit_box(im.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if im.size != before:
         notes.append(f"downscaled from {pixels(before)} to {pixels(im.size)}")
     im = _to_srgb(im, icc, target)
     if target == "RGBA" and im.getchannel("A").getextrema() == (255, 255):

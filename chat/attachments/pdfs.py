@@ -20,6 +20,10 @@ MAX_PAGE_IMAGES = 8
 """Pages of a scanned PDF sent as images (Mistral takes 8 images per request)."""
 MIN_CHARS_PER_PAGE = 20
 """Below this many extracted characters per page on average, a PDF is treated as having no text layer."""
+NO_TEXT_NO_IMAGES = (
+    "this PDF has no text layer (it looks scanned) and its page images cannot be extracted. "
+    "Run OCR on it (or export the pages as PNG/JPEG) and attach the result."
+)
 
 
 def marker(name: str, page: int, total: int) -> str:
@@ -38,8 +42,13 @@ def convert_pdf(name: str, data: bytes, progress: Progress | None = None) -> Att
     if total == 0:
         raise refuse(name, "the PDF has no pages. Export it again and attach the new file.")
     texts = _extract(name, reader, total, progress)
-    if sum(len(t.strip()) for t in texts) < MIN_CHARS_PER_PAGE * len(texts):
-        return _scanned(name, data, reader, total, notes)
+    extracted = sum(len(t) for t in texts)
+    if extracted < MIN_CHARS_PER_PAGE * len(texts):
+        images = _page_images(name, reader, total)
+        if images:
+            return _scanned(name, data, images, texts, total, notes)
+        if not extracted:
+            raise refuse(name, NO_TEXT_NO_IMAGES)
     if total > len(texts):
         notes.append(f"pages {len(texts) + 1}–{total} not included (page cap {MAX_PDF_PAGES})")
     blocks, chars = _join(name, texts, total, notes)
@@ -127,28 +136,35 @@ def _page_list(pages: list[int]) -> str:
     return ("page " if len(pages) == 1 else "pages ") + shown
 
 
-def _scanned(name: str, data: bytes, reader: Any, total: int, notes: list[str]) -> Attachment:
-    """A PDF without a text layer: its pages' pictures become image parts for a vision model."""
+def _page_images(name: str, reader: Any, total: int) -> list[ImagePart]:
+    """The pictures of the first MAX_PAGE_IMAGES pages (one per page), for a PDF without a text layer."""
     images: list[ImagePart] = []
-    pages = min(total, MAX_PAGE_IMAGES)
-    for number in range(1, pages + 1):
+    for number in range(1, min(total, MAX_PAGE_IMAGES) + 1):
         part = _page_image(name, reader, number)
         if part is not None:
             images.append(part)
-    if not images:
-        raise refuse(name, "this PDF has no text layer (it looks scanned) and its page images cannot be "
-                     "extracted. Run OCR on it (or export the pages as PNG/JPEG) and attach the result.")  # fmt: skip
+    return images
+
+
+def _scanned(
+    name: str, data: bytes, images: list[ImagePart], texts: list[str], total: int, notes: list[str]
+) -> Attachment:
+    """A PDF without a text layer: its pages' pictures become image parts for a vision model (with the few
+    characters that were found, so nothing is lost)."""
+    pages = min(total, MAX_PAGE_IMAGES)
     plural = "s" if len(images) != 1 else ""
     notes.append(f"no text layer: sent as {len(images)} page image{plural} (needs a vision model)")
     if total > pages:
         notes.append(f"pages {pages + 1}–{total} not included (page-image cap {MAX_PAGE_IMAGES})")
-    intro = TextPart(
-        text=f"[{name} — {total} page{'s' if total != 1 else ''}, no text layer: "
-        f"{len(images)} page image{plural} follow{'' if plural else 's'}]",
-        source=name,
-    )
+    lines = [
+        f"[{name} — {total} page{'s' if total != 1 else ''}, no text layer: "
+        f"{len(images)} page image{plural} follow{'' if plural else 's'}]"
+    ]
+    lines += [f"{marker(name, n, total)}\n{t}" for n, t in enumerate(texts, start=1) if t]
+    intro = TextPart(text="\n\n".join(lines), source=name)
     parts: tuple[TextPart | ImagePart, ...] = (intro, *images)
-    return Attachment(name, "pdf", "application/pdf", parts, total, 0, None, tuple(notes), len(data))
+    chars = sum(len(t) for t in texts)
+    return Attachment(name, "pdf", "application/pdf", parts, total, chars, None, tuple(notes), len(data))
 
 
 def _page_image(name: str, reader: Any, number: int) -> ImagePart | None:
