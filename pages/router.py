@@ -1,5 +1,11 @@
-"""The UI entry script (placeholder until the pages land)."""
+"""The UI entry script: the page list (Chat now; a History page joins it later)."""
 
 import streamlit as st
 
-st.title("Charla")
+from chat.i18n import t
+from chat.ui_text import UI_TEXT  # noqa: F401  (registers the UI strings)
+
+st.set_page_config(page_title="Charla", page_icon="💬", layout="centered")
+lang = st.session_state.get("lang", "en")
+pages = [st.Page("chat_view.py", title=t("ui.nav_chat", lang), icon=":material/chat:", url_path="chat", default=True)]
+st.navigation(pages).run()

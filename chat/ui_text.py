@@ -1,0 +1,132 @@
+"""Every sentence of the chat page, in English and Spanish (registered with :func:`chat.i18n.extend`)."""
+
+from __future__ import annotations
+
+from chat.i18n import extend
+
+UI_TEXT: dict[str, dict[str, str]] = {
+    "ui.nav_chat": {"en": "Chat", "es": "Chat"},
+    "ui.placeholder": {"en": "Message Charla…", "es": "Escribe a Charla…"},
+    "ui.empty": {
+        "en": "Ask anything. Attach images, PDFs or text files with the paper clip.",
+        "es": "Pregunta lo que quieras. Adjunta imágenes, PDF o archivos de texto con el clip.",
+    },
+    "ui.show_older": {"en": "Show {count} older messages", "es": "Mostrar {count} mensajes anteriores"},
+    "ui.converting": {"en": "Reading {name}: {done} of {total}", "es": "Leyendo {name}: {done} de {total}"},
+    # attachment chips and preflight
+    "ui.chip_pages": {"en": "{count} pages", "es": "{count} páginas"},
+    "ui.chip_chars": {"en": "{count} characters", "es": "{count} caracteres"},
+    "ui.chip_tokens": {"en": "~{count} tokens", "es": "~{count} tokens"},
+    "ui.chip_fits": {"en": "fits", "es": "cabe"},
+    "ui.chip_no_fit": {"en": "does not fit", "es": "no cabe"},
+    "ui.chip_unreadable": {"en": "could not be read", "es": "no se pudo leer"},
+    "ui.pf_vision": {
+        "en": "{model} cannot see images: switch to {vision}, or send without this file.",
+        "es": "{model} no puede ver imágenes: cambia a {vision} o envía sin este archivo.",
+    },
+    "ui.pf_images": {
+        "en": "{count} images, but {model} takes at most {maximum} per request: send fewer pages or images.",
+        "es": "{count} imágenes, pero {model} acepta como máximo {maximum} por solicitud: envía menos.",
+    },
+    "ui.pf_tokens": {
+        "en": "needs ~{tokens} tokens, {model} takes ~{budget} per request: attach less, lower the max "
+        "output, or switch to {bigger}.",
+        "es": "necesita ~{tokens} tokens y {model} acepta ~{budget} por solicitud: adjunta menos, baja la "
+        "salida máxima o cambia a {bigger}.",
+    },
+    "ui.pf_total": {
+        "en": "together the message needs ~{tokens} tokens, {model} takes ~{budget}: send fewer files.",
+        "es": "en total el mensaje necesita ~{tokens} tokens y {model} acepta ~{budget}: envía menos archivos.",
+    },
+    "ui.blocked": {
+        "en": "Not sent yet: an attachment does not fit {model}. Nothing was sent to the provider.",
+        "es": "Aún no se envió: un adjunto no cabe en {model}. No se envió nada al proveedor.",
+    },
+    "ui.switch_and_send": {"en": "Switch to {model} and send", "es": "Cambiar a {model} y enviar"},
+    "ui.send_without": {"en": "Send without {name}", "es": "Enviar sin {name}"},
+    "ui.remove": {"en": "Remove", "es": "Quitar"},
+    "ui.retry": {"en": "Retry", "es": "Reintentar"},
+    "ui.fallback_offer": {"en": "Send with {model} instead", "es": "Enviar con {model}"},
+    # quota
+    "ui.quota_full": {"en": "{remaining} of {limit} messages left", "es": "Quedan {remaining} de {limit} mensajes"},
+    "ui.quota_resets": {
+        "en": "{remaining} of {limit} left · resets in {seconds} s",
+        "es": "Quedan {remaining} de {limit} · se renueva en {seconds} s",
+    },
+    "ui.quota_exhausted": {
+        "en": "Limit of {limit} messages reached: you can send again in {seconds} s.",
+        "es": "Alcanzaste el límite de {limit} mensajes: podrás enviar de nuevo en {seconds} s.",
+    },
+    "ui.quota_placeholder": {"en": "Sending resumes in {seconds} s…", "es": "Podrás enviar en {seconds} s…"},
+    # under a reply
+    "ui.metric_tokens": {"en": "{inp} → {out} tokens", "es": "{inp} → {out} tokens"},
+    "ui.metric_ttft": {"en": "first token {seconds} s", "es": "primer token {seconds} s"},
+    "ui.metric_tps": {"en": "{rate} tokens/s", "es": "{rate} tokens/s"},
+    "ui.metric_duration": {"en": "{seconds} s", "es": "{seconds} s"},
+    "ui.outcome_stopped": {
+        "en": "Stopped: the reply was cut short at your request; the text that arrived is kept.",
+        "es": "Detenido: la respuesta se interrumpió a petición tuya; se conserva el texto recibido.",
+    },
+    "ui.via": {"en": "via {model} — {reason}", "es": "vía {model} — {reason}"},
+    "ui.via_rate_limited": {"en": "{provider} was rate limited", "es": "{provider} estaba limitando"},
+    "ui.via_down": {"en": "{provider} was unavailable", "es": "{provider} no estaba disponible"},
+    "ui.copy": {"en": "Copy", "es": "Copiar"},
+    "ui.copy_help": {"en": "Use the copy icon at the top right.", "es": "Usa el icono de copiar arriba a la derecha."},
+    "ui.regenerate": {"en": "Regenerate", "es": "Regenerar"},
+    "ui.edit": {"en": "Edit", "es": "Editar"},
+    "ui.edit_label": {"en": "Edit your message", "es": "Edita tu mensaje"},
+    "ui.send": {"en": "Send", "es": "Enviar"},
+    "ui.cancel": {"en": "Cancel", "es": "Cancelar"},
+    # context inspector
+    "ui.inspector": {"en": "Context inspector", "es": "Inspector de contexto"},
+    "ui.in_window": {"en": "in window", "es": "en la ventana"},
+    "ui.outside": {"en": "outside", "es": "fuera"},
+    "ui.window_summary": {
+        "en": "{count} of {total} messages are in the window (last {n}) · ~{tokens} of {budget} tokens",
+        "es": "{count} de {total} mensajes están en la ventana (últimos {n}) · ~{tokens} de {budget} tokens",
+    },
+    "ui.window_too_large": {
+        "en": "The newest message alone does not fit {model}'s budget of ~{budget} tokens.",
+        "es": "El mensaje más reciente no cabe por sí solo en el presupuesto de ~{budget} tokens de {model}.",
+    },
+    "ui.older_outside": {
+        "en": "{count} older messages are outside the window.",
+        "es": "{count} mensajes anteriores quedan fuera de la ventana.",
+    },
+    "ui.payload": {
+        "en": "Exact payload of the last request (base64 elided)",
+        "es": "Contenido exacto de la última solicitud (base64 omitido)",
+    },
+    "ui.no_payload": {"en": "Nothing sent yet.", "es": "Aún no se envió nada."},
+    "ui.role_user": {"en": "You", "es": "Tú"},
+    "ui.role_assistant": {"en": "Reply", "es": "Respuesta"},
+    # settings
+    "ui.settings": {"en": "Settings", "es": "Ajustes"},
+    "ui.provider": {"en": "Provider", "es": "Proveedor"},
+    "ui.model": {"en": "Model", "es": "Modelo"},
+    "ui.vision": {"en": "sees images", "es": "ve imágenes"},
+    "ui.system_prompt": {"en": "System prompt", "es": "Instrucciones del sistema"},
+    "ui.temperature": {"en": "Temperature", "es": "Temperatura"},
+    "ui.max_output": {"en": "Max output tokens", "es": "Máximo de tokens de salida"},
+    "ui.keys": {"en": "API keys", "es": "Claves de API"},
+    "ui.key_label": {"en": "{provider} API key (this session only)", "es": "Clave de {provider} (solo esta sesión)"},
+    "ui.key_session": {"en": "Using your key for this session", "es": "Usando tu clave en esta sesión"},
+    "ui.key_server": {"en": "Using the server's {provider} key", "es": "Usando la clave de {provider} del servidor"},
+    "ui.key_none": {"en": "No key: set {env} or enter one", "es": "Sin clave: configura {env} o escribe una"},
+    "ui.auto_fallback": {
+        "en": "Switch provider automatically on 429 / 5xx",
+        "es": "Cambiar de proveedor automáticamente ante 429 / 5xx",
+    },
+    "ui.language": {"en": "Language", "es": "Idioma"},
+    "ui.new_chat": {"en": "New chat", "es": "Nuevo chat"},
+    "ui.clamped_temperature": {
+        "en": "Temperature set to {value}: the most {model} takes.",
+        "es": "Temperatura ajustada a {value}: lo máximo que acepta {model}.",
+    },
+    "ui.clamped_max_output": {
+        "en": "Max output set to {value}: the most {model} takes.",
+        "es": "Salida máxima ajustada a {value}: lo máximo que acepta {model}.",
+    },
+}
+
+extend(UI_TEXT)

@@ -1,0 +1,1 @@
+"""Streamlit helpers of the chat page (they render; decisions live in chat/)."""

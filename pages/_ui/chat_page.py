@@ -1,0 +1,68 @@
+"""The chat page: settings, transcript, the composer with its quota meter, and the turn in flight."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import streamlit as st
+
+from chat import ratelimit
+from chat.conversation import ChatState, quota_text
+from chat.i18n import Lang, t
+from chat.service import Caller
+from pages._ui import sidebar, transcript, turn
+from pages._ui.session import caller as make_caller
+from pages._ui.session import lang as current_lang
+from pages._ui.session import state
+
+FILE_TYPES = [
+    "png", "jpg", "jpeg", "webp", "gif", "bmp", "heic", "heif", "pdf", "txt", "md", "markdown", "csv", "tsv",
+    "json", "jsonl", "yaml", "yml", "toml", "xml", "ini", "log", "sql", "py", "js", "ts", "tsx", "jsx", "html",
+    "css", "sh", "java", "c", "h", "cpp", "hpp", "go", "rs", "rb", "php", "swift", "kt", "r", "tex",
+]  # fmt: skip
+DISABLED = "_charla_input_disabled"
+
+
+def _quota(chat: ChatState, who: Caller) -> ratelimit.Quota | None:
+    return ratelimit.peek(session=who.session, ip=who.ip)
+
+
+def _meter(chat: ChatState, who: Caller, lang: Lang) -> None:
+    """The quota line above the input; ticks every second while a slot is in use, and flips the input."""
+    quota = _quota(chat, who)
+    if quota is None:
+        return
+    if quota.remaining == 0:
+        st.warning(quota_text(quota, lang), icon=":material/hourglass_top:")
+    else:
+        st.caption(quota_text(quota, lang))
+    if (quota.remaining == 0) != st.session_state.get(DISABLED, False):
+        st.rerun(scope="app")
+
+
+def render() -> None:
+    """Draw the page and run the pending turn, if any."""
+    started = time.perf_counter()
+    chat, lang = state(), current_lang()
+    sidebar.render(chat, lang)
+    who = make_caller(chat)
+    transcript.render(chat, lang, who)
+    quota = _quota(chat, who)
+    exhausted = quota is not None and quota.remaining == 0
+    st.session_state[DISABLED] = exhausted
+    ticking = quota is not None and quota.reset > 0
+    with st.bottom:
+        st.fragment(run_every=1.0 if ticking else None)(_meter)(chat, who, lang)
+    placeholder = t("ui.quota_placeholder", lang, seconds=quota.reset) if exhausted and quota else t(
+        "ui.placeholder", lang)
+    value = st.chat_input(placeholder, key="composer", accept_file="multiple", file_type=FILE_TYPES,
+                          disabled=exhausted, submit_mode="stop")  # fmt: skip
+    if value and chat.pending is None:
+        turn.take_submission(chat, value, lang)
+    if chat.pending is not None:
+        turn.run_pending(chat, lang, who)
+    transcript.inspector(chat, lang)
+    if os.environ.get("CHARLA_BENCH_TIMING"):  # benchmark hook only: server time of one script run
+        print(f"charla-bench script_ms={(time.perf_counter() - started) * 1000:.1f}", file=sys.stderr, flush=True)

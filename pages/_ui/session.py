@@ -1,0 +1,48 @@
+"""Per-session state of the chat page: the ChatState, the language, the caller (limits and session keys)."""
+
+from __future__ import annotations
+
+import os
+from typing import cast
+
+import streamlit as st
+from pydantic import SecretStr
+
+from chat.config import PROVIDERS
+from chat.conversation import ChatState, client_ip, seed_messages
+from chat.i18n import Lang
+from chat.service import Caller
+
+STATE = "charla"
+
+
+def state() -> ChatState:
+    """This session's ChatState (created on first use)."""
+    current = st.session_state.get(STATE)
+    if not isinstance(current, ChatState):
+        current = ChatState()
+        seed = os.environ.get("CHARLA_BENCH_SEED_MESSAGES", "")  # test/benchmark hook only
+        if seed.isdigit():
+            current.messages = seed_messages(int(seed))
+        st.session_state[STATE] = current
+    return current
+
+
+def lang() -> Lang:
+    """The chosen language ('en' or 'es')."""
+    return cast(Lang, "es" if st.session_state.get("lang") == "es" else "en")
+
+
+def session_key(provider: str) -> SecretStr | None:
+    """The key this session entered for `provider` (never shown, never stored beyond the session)."""
+    value = st.session_state.get(f"key_{provider}")
+    return SecretStr(value.strip()) if isinstance(value, str) and value.strip() else None
+
+
+def caller(chat: ChatState) -> Caller:
+    """Who is asking: the session id, the client IP (normalised) and the session's own keys."""
+    try:
+        ip = st.context.ip_address
+    except Exception:  # outside a browser session (bare script run)
+        ip = None
+    return Caller(session=chat.session, ip=client_ip(ip), keys={p: session_key(p) for p in PROVIDERS})

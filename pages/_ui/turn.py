@@ -1,0 +1,160 @@
+"""One turn: take what was submitted (convert + preflight the files), then send and stream the reply.
+
+Stop: `chat_input(submit_mode="stop")` turns Send into Stop while the script runs. A click makes Streamlit raise
+StopException at the next Streamlit call of this script thread; the stream loop renders at least every
+`HEARTBEAT` seconds, so that call comes quickly even while the upstream is silent. The `finally` below then
+cancels the reply (closing the upstream connection at once), stores the partial text as `stopped` and flags a
+refresh, which the `_after_stop` fragment (registered before the stream) turns into a rerun once the stopped run
+has ended, so the transcript shows the stopped mark.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from chat import service
+from chat.attachments import convert, preflight
+from chat.catalog import get_model
+from chat.conversation import (
+    ChatMessage,
+    ChatState,
+    ErrorInfo,
+    context_for,
+    context_info,
+    fill_reply,
+    from_attachment,
+    preflight_reason,
+    recheck,
+    unreadable,
+    via_text,
+)
+from chat.errors import AttachmentError, ChatError
+from chat.i18n import Lang, t
+from chat.schema import ChatRequest
+from chat.service import Caller
+from chat.stream import paced
+from pages._ui import transcript
+
+CURSOR = " ▌"
+STALE = "_charla_stale"
+
+
+def take_submission(chat: ChatState, value: Any, lang: Lang) -> None:
+    """Turn a chat_input value into a user message, rendered now; queue it unless an attachment does not fit."""
+    text = (getattr(value, "text", None) if not isinstance(value, str) else value) or ""
+    files = list(getattr(value, "files", None) or [])
+    msg = ChatMessage("user", text.strip())
+    spec = chat.spec
+    budget = spec.input_budget(chat.max_tokens)
+    with st.chat_message("user"):
+        if msg.text:
+            st.markdown(msg.text)
+        for upload in files:
+            data = upload.getvalue()
+            bar = _Progress(upload.name, lang)
+            try:
+                att = convert(upload.name, data, upload.type, progress=bar)
+            except AttachmentError as e:
+                msg.attachments.append(unreadable(upload.name, upload.type, len(data), e.message(lang)))
+                continue
+            finally:
+                bar.done()
+            check = preflight(att, spec, budget_tokens=budget)
+            msg.attachments.append(from_attachment(att, check, preflight_reason(att, check, spec, budget, lang)))
+        recheck(msg, spec, chat.max_tokens, lang)
+        transcript.attachments(msg, lang)
+    chat.messages.append(msg)
+    if msg.blocked or (not msg.text and not msg.attachments):
+        msg.status = "blocked"
+        st.rerun()
+    chat.pending, chat.pending_model, chat.pending_via = msg.id, None, None
+
+
+class _Progress:
+    """`progress(done, total)` for a long conversion: a bar appears once a job has a few steps."""
+
+    def __init__(self, name: str, lang: Lang) -> None:
+        self.name, self.lang = name, lang
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 5:
+            return
+        label = t("ui.converting", self.lang, name=self.name, done=done, total=total)
+        if self.bar is None:
+            self.bar = st.progress(0.0, text=label)
+        self.bar.progress(min(1.0, done / max(total, 1)), text=label)
+
+    def done(self) -> None:
+        if self.bar is not None:
+            self.bar.empty()
+
+
+@st.fragment(run_every=0.5)
+def _after_stop() -> None:
+    """After a Stop the script is dead mid-stream; this timer reruns the page so the stopped mark shows."""
+    if st.session_state.pop(STALE, False):
+        st.rerun(scope="app")
+
+
+def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
+    """Send the pending user message and stream the reply into a bubble; errors stay with the message."""
+    user = chat.find(chat.pending or "")
+    model_id = chat.pending_model or chat.model
+    via = chat.pending_via
+    chat.pending = chat.pending_model = chat.pending_via = None
+    if user is None:
+        return
+    spec = get_model(model_id)
+    history = context_for(chat, user.id)
+    settings, _ = service.clamp_settings(spec, chat.settings())
+    request = ChatRequest(messages=[m.to_message() for m in history], model=model_id, settings=settings)
+    with st.sidebar:
+        _after_stop()
+    try:
+        reply = service.send(request, caller=caller)
+    except ChatError as e:
+        _failed(chat, user, e, spec.id, caller, lang)
+        st.rerun()
+    msg = ChatMessage("assistant", status="streaming", model=spec.id, provider=spec.provider, reply_to=user.id,
+                      via=via, context=context_info([m.id for m in history], reply))  # fmt: skip
+    chat.messages.append(msg)
+    failure: ChatError | None = None
+    with st.chat_message("assistant"):
+        if via:
+            st.caption(f":material/swap_horiz: {via}")
+        box = st.empty()
+        try:
+            for tick in paced(reply):
+                box.markdown(reply.text + ("" if tick.done else CURSOR))
+        except ChatError as e:
+            failure = e
+        finally:
+            if not reply.done:
+                reply.cancel()
+            fill_reply(msg, reply)
+            if msg.status == "streaming":  # the reader thread has not noticed the cancel yet
+                msg.status = "stopped"
+            if msg.status == "stopped":
+                st.session_state[STALE] = True
+    if failure is not None and not msg.text:
+        chat.messages.remove(msg)
+        _failed(chat, user, failure, spec.id, caller, lang)
+    elif failure is not None:
+        msg.status, msg.error = "failed", ErrorInfo.of(failure)
+    st.session_state.pop(STALE, None)
+    st.rerun()
+
+
+def _failed(chat: ChatState, user: ChatMessage, error: ChatError, model_id: str, caller: Caller, lang: Lang) -> None:
+    """Keep the user's message with the error; on a 429/5xx go to the other provider if the user asked for it."""
+    user.status, user.error, user.model = "failed", ErrorInfo.of(error), model_id
+    info = user.error
+    if not (info.fallback_ok and chat.auto_fallback):
+        return
+    spec = get_model(model_id)
+    other = service.fallback_model(spec, caller, needs_vision=any(a.kind == "image" for a in user.attachments))
+    if other is not None:
+        chat.queue(user.id, model=other.id, via=via_text(spec.provider, other, info, lang))
