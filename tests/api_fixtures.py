@@ -18,7 +18,9 @@ from starlette.testclient import TestClient
 
 from chat.api import routes
 from tests.fakes import FakeUpstream
-from tests.live import LiveServer
+from tests.live import LiveServer, free_port
+
+__all__ = ["LiveServer", "free_port", "live_server", "make_client", "sse_events"]
 
 LOOPBACK = ("127.0.0.1", 50000)
 CURL = shutil.which("curl")
