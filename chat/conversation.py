@@ -189,6 +189,8 @@ class ChatState:
     notes: list[str] = field(default_factory=list)
     """Notes to show once (settings clamped after a model switch)."""
     session: str = field(default_factory=lambda: uuid.uuid4().hex)
+    stale: bool = False
+    """Set when a Stop ended the script mid-stream: the page must rerun to show the stopped reply."""
 
     @property
     def spec(self) -> ModelSpec:

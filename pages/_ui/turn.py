@@ -36,9 +36,9 @@ from chat.schema import ChatRequest
 from chat.service import Caller
 from chat.stream import paced
 from pages._ui import transcript
+from pages._ui.session import state
 
 CURSOR = " ▌"
-STALE = "_charla_stale"
 
 
 def take_submission(chat: ChatState, value: Any, lang: Lang) -> None:
@@ -95,7 +95,9 @@ class _Progress:
 @st.fragment(run_every=0.5)
 def _after_stop() -> None:
     """After a Stop the script is dead mid-stream; this timer reruns the page so the stopped mark shows."""
-    if st.session_state.pop(STALE, False):
+    chat = state()
+    if chat.stale:
+        chat.stale = False
         st.rerun(scope="app")
 
 
@@ -137,14 +139,14 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
             fill_reply(msg, reply)
             if msg.status == "streaming":  # the reader thread has not noticed the cancel yet
                 msg.status = "stopped"
-            if msg.status == "stopped":
-                st.session_state[STALE] = True
+            # No Streamlit call here (not even session_state): after a Stop each one raises again.
+            chat.stale = msg.status == "stopped"
     if failure is not None and not msg.text:
         chat.messages.remove(msg)
         _failed(chat, user, failure, spec.id, caller, lang)
     elif failure is not None:
         msg.status, msg.error = "failed", ErrorInfo.of(failure)
-    st.session_state.pop(STALE, None)
+    chat.stale = False
     st.rerun()
 
 
