@@ -1,0 +1,69 @@
+// Reads Charla's POST /api/chat with the AI SDK's own client code: DefaultChatTransport + readUIMessageStream.
+// Run by tests/test_api_node.py with CHARLA_URL set to a live server whose upstream is the fake (echo replies).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DefaultChatTransport, readUIMessageStream } from "ai";
+
+const base = process.env.CHARLA_URL;
+if (!base) throw new Error("set CHARLA_URL to a running Charla server");
+
+function userMessage(id, text) {
+  return { id, role: "user", parts: [{ type: "text", text }] };
+}
+
+async function lastSnapshot(stream) {
+  let last;
+  for await (const message of readUIMessageStream({ stream })) last = message;
+  return last;
+}
+
+test("DefaultChatTransport streams a reply readUIMessageStream accepts", async () => {
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat` });
+  const stream = await transport.sendMessages({
+    chatId: "node-chat",
+    messages: [userMessage("u1", "hello from node")],
+    trigger: "submit-message",
+    messageId: undefined,
+    abortSignal: undefined,
+  });
+  const message = await lastSnapshot(stream);
+  assert.equal(message.role, "assistant");
+  const text = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("");
+  assert.equal(text, "Echo: hello from node");
+  assert.equal(message.metadata.outcome, "finished");
+  assert.equal(message.metadata.model, "llama-3.1-8b-instant");
+});
+
+test("a multi-turn UI conversation is accepted", async () => {
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat` });
+  const messages = [
+    userMessage("u1", "first"),
+    { id: "a1", role: "assistant", parts: [{ type: "step-start" }, { type: "text", text: "Echo: first" }] },
+    userMessage("u2", "second"),
+  ];
+  const stream = await transport.sendMessages({ chatId: "c2", messages, trigger: "submit-message" });
+  const message = await lastSnapshot(stream);
+  assert.equal(message.parts.find((p) => p.type === "text").text, "Echo: second");
+});
+
+test("a refused request surfaces the seed's error body", async () => {
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat`, headers: { "Accept-Language": "es" } });
+  await assert.rejects(
+    transport.sendMessages({ chatId: "c3", messages: [], trigger: "submit-message" }),
+    /Se requiere al menos un mensaje/,
+  );
+});
+
+test("an upstream failure mid-stream reaches onError after the partial text", async (t) => {
+  const fake = process.env.FAKE_URL;
+  if (!fake) return t.skip("FAKE_URL not set");
+  await fetch(`${fake}/_fake/script`, { method: "POST", body: JSON.stringify({ text: "a b c d e", drop_after: 2 }) });
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat` });
+  const stream = await transport.sendMessages({ chatId: "c4", messages: [userMessage("u1", "x")], trigger: "submit-message" });
+  const errors = [];
+  let last;
+  for await (const message of readUIMessageStream({ stream, onError: (e) => errors.push(e) })) last = message;
+  assert.equal(errors.length, 1);
+  assert.match(String(errors[0].message ?? errors[0]), /broke off/);
+  assert.equal(last.parts.find((p) => p.type === "text").text, "a b ");
+});
