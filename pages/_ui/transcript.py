@@ -19,6 +19,7 @@ from chat.conversation import (
     metrics_text,
     outcome_text,
     recheck,
+    via_text,
 )
 from chat.i18n import Lang, t
 from chat.service import Caller, fallback_model
@@ -33,7 +34,14 @@ def _retry(user_id: str) -> None:
 
 
 def _send_with(user_id: str, model_id: str) -> None:
-    state().queue(user_id, model=model_id)
+    chat = state()
+    msg = chat.find(user_id)
+    failed = MODELS.get(msg.model or "") if msg is not None else None
+    via = None
+    if msg is not None and msg.error is not None and failed is not None:
+        lang: Lang = "es" if st.session_state.get("lang") == "es" else "en"
+        via = via_text(failed.provider, get_model(model_id), msg.error, lang)
+    chat.queue(user_id, model=model_id, via=via)
 
 
 def _switch_and_send(user_id: str, model_id: str) -> None:
