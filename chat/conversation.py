@@ -438,7 +438,8 @@ def metrics_text(msg: ChatMessage, lang: Lang) -> str:
         bits.append(t("ui.metric_tokens", lang, inp=f"{msg.prompt_tokens:,}", out=f"{msg.completion_tokens:,}"))
     if msg.ttft is not None:
         bits.append(t("ui.metric_ttft", lang, seconds=f"{msg.ttft:.2f}"))
-    if msg.tokens_per_second is not None:
+    streamed = (msg.duration or 0.0) - (msg.ttft or 0.0)
+    if msg.tokens_per_second is not None and streamed >= 0.1:  # a rate over a few ms says nothing
         bits.append(t("ui.metric_tps", lang, rate=f"{msg.tokens_per_second:,.0f}"))
     elif msg.duration is not None:
         bits.append(t("ui.metric_duration", lang, seconds=f"{msg.duration:.1f}"))

@@ -55,7 +55,7 @@ def all_text(at: AppTest) -> str:
 
 
 def test_send_streams_and_shows_metrics(upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="Hello **world**, nice to meet you.", usage=(11, 9)))
+    upstream.script(Script(text="Hello **world**, nice to meet you.", usage=(11, 9), delay=0.03))
     at = app()
     send(at, "hi there")
     assert texts(at, "user") == ["hi there"]

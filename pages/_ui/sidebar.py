@@ -71,9 +71,10 @@ def render(chat: ChatState, lang: Lang) -> None:
     sb.selectbox(t("ui.provider", lang), PROVIDERS, format_func=provider_label, key="provider",
                  on_change=_on_provider)  # fmt: skip
     options = [m.id for m in models_of(st.session_state["provider"])]
-    vision = t("ui.vision", lang)
+    mark = f" · {t('ui.vision', lang)}" if lang != "en" else ""  # English labels already say "(vision)"
     sb.selectbox(t("ui.model", lang), options, key="model", on_change=_on_model,
-                 format_func=lambda m: MODELS[m].label + (f" · 👁 {vision}" if MODELS[m].vision else ""))  # fmt: skip
+                 format_func=lambda m: MODELS[m].label + (mark if MODELS[m].vision else ""))  # fmt: skip
+    sb.caption(_key_status(chat.spec.provider, lang))
     for note in chat.notes:
         sb.info(note, icon=":material/tune:")
     spec = chat.spec

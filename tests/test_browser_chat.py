@@ -1,0 +1,213 @@
+"""The chat page in Debian's Chromium (Playwright) against a live `streamlit run app.py` and the fake upstream.
+
+Screenshots land in test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fakes import FakeUpstream, Script
+from tests.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+_missing = [why for why, ok in (
+    (f"{CHROMIUM} not found", shutil.which(CHROMIUM) is not None),
+    ("the playwright package is not installed", importlib.util.find_spec("playwright") is not None),
+) if not ok]  # fmt: skip
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(_missing), reason="; ".join(_missing) or "ok")]
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as up:
+        yield up
+
+
+def _env(fake: FakeUpstream, data: Path, **extra: str) -> dict[str, str]:
+    return {"GROQ_BASE_URL": fake.url, "MISTRAL_BASE_URL": fake.url, "GROQ_API_KEY": "test-key",
+            "MISTRAL_API_KEY": "test-key", "CHARLA_DATA_DIR": str(data), "CHARLA_RATE_LIMIT": "50/60",
+            "CHARLA_IP_RATE_LIMIT": "200/60", **extra}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(fake: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(_env(fake, tmp_path_factory.mktemp("live"))).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, fake: FakeUpstream) -> Iterator[Any]:
+    fake.reset()
+    context = browser.new_context(viewport={"width": 1200, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def open_chat(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=30_000)
+
+
+def type_and_send(page: Any, text: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def settle(page: Any) -> None:
+    page.wait_for_timeout(300)
+    page.wait_for_selector(IDLE, timeout=30_000)
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def last_reply(page: Any) -> Any:
+    return page.locator('[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])').last
+
+
+def test_reply_streams_in_the_page(page: Any, server: LiveServer, fake: FakeUpstream) -> None:
+    words = [f"word{i}" for i in range(120)]
+    fake.script(Script(text=" ".join(words), delay=0.02))
+    open_chat(page, server.url)
+    type_and_send(page, "stream please")
+    last_reply(page).wait_for(timeout=15_000)
+    lengths = []
+    for _ in range(8):
+        lengths.append(len(last_reply(page).inner_text()))
+        page.wait_for_timeout(200)
+    settle(page)
+    final = last_reply(page).inner_text()
+    assert "word119" in final and "tokens/s" in final
+    growing = [b for a, b in zip(lengths, lengths[1:], strict=False) if b > a]
+    assert len(growing) >= 3, lengths
+    shot(page, "browser_stream")
+
+
+def _png() -> bytes:
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (320, 200), (30, 90, 200))
+    ImageDraw.Draw(im).ellipse((100, 40, 220, 160), fill=(250, 200, 0))
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: FakeUpstream) -> None:
+    from tests.test_attachments_pdf import text_pdf
+
+    open_chat(page, server.url)
+    page.locator('[data-testid="stChatInput"] input[type="file"]').set_input_files([
+        {"name": "sun.png", "mimeType": "image/png", "buffer": _png()},
+        {"name": "notes.pdf", "mimeType": "application/pdf",
+         "buffer": text_pdf(["Alpha page text", "Beta page text"])},
+    ])  # fmt: skip
+    page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=10_000)
+    type_and_send(page, "describe both")
+    settle(page)
+    switch = page.get_by_role("button", name="Switch to Llama 4 Scout 17B (vision) and send")
+    switch.wait_for(timeout=15_000)
+    assert fake.chat_requests() == []  # refused before sending: the default model cannot see
+    shot(page, "browser_attachments_blocked")
+    switch.click()
+    last_reply(page).wait_for(timeout=15_000)
+    settle(page)
+    body = fake.chat_requests()[0].body
+    assert body["model"] == "meta-llama/llama-4-scout-17b-16e-instruct"
+    parts = body["messages"][-1]["content"]
+    urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
+    assert len(urls) == 1 and urls[0].startswith("data:image/")
+    text = " ".join(p["text"] for p in parts if p["type"] == "text")
+    assert "[notes.pdf — page 1 of 2]" in text and "Beta page text" in text and "describe both" in text
+    assert page.locator('[data-testid="stChatMessage"] img').count() >= 1  # the thumbnail
+    shot(page, "browser_attachments_sent")
+
+
+def test_stop_keeps_the_partial_reply_and_closes_the_upstream(
+    page: Any, server: LiveServer, fake: FakeUpstream
+) -> None:
+    fake.script(Script(text=" ".join(f"w{i}" for i in range(1000)), delay=0.02))
+    open_chat(page, server.url)
+    type_and_send(page, "long story")
+    last_reply(page).wait_for(timeout=15_000)
+    page.wait_for_timeout(1200)
+    page.get_by_test_id("stChatInputStopButton").click()
+    assert fake.wait_disconnect(timeout=5), "the fake upstream did not see the client go away"
+    stopped = page.get_by_text("Stopped: the reply was cut short")
+    stopped.wait_for(timeout=10_000)
+    settle(page)
+    text = last_reply(page).inner_text()
+    assert "w10 " in text and "w999" not in text and "▌" not in text
+    shot(page, "browser_stop")
+
+
+def test_markup_in_a_reply_stays_inert(page: Any, server: LiveServer, fake: FakeUpstream) -> None:
+    evil = '<script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> done'
+    fake.script(Script(chunks=[evil]))
+    open_chat(page, server.url)
+    type_and_send(page, "say something nasty")
+    last_reply(page).wait_for(timeout=15_000)
+    settle(page)
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator('[data-testid="stChatMessage"] img[src="x"]').count() == 0
+    assert "<script>window.__pwned=1</script>" in last_reply(page).inner_text()
+    shot(page, "browser_xss")
+
+
+@pytest.fixture(scope="module")
+def tight_server(fake: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(_env(fake, tmp_path_factory.mktemp("tight"), CHARLA_RATE_LIMIT="1/5")).start()
+    yield srv
+    srv.stop()
+
+
+def test_quota_countdown_disables_then_reenables_sending(page: Any, tight_server: LiveServer) -> None:
+    open_chat(page, tight_server.url)
+    type_and_send(page, "one")
+    last_reply(page).wait_for(timeout=15_000)
+    box = page.get_by_test_id("stChatInputTextArea")
+    page.wait_for_function("document.querySelector('[data-testid=stChatInputTextArea]').disabled", timeout=5_000)
+    warning = page.get_by_text("you can send again in")
+    warning.wait_for(timeout=5_000)
+    first = warning.inner_text()
+    shot(page, "browser_quota_countdown")
+    page.wait_for_timeout(1500)
+    assert warning.inner_text() != first  # the countdown is live
+    started = time.monotonic()
+    page.wait_for_function("!document.querySelector('[data-testid=stChatInputTextArea]').disabled", timeout=10_000)
+    assert time.monotonic() - started < 8
+    box.fill("two")
+    box.press("Enter")
+    page.get_by_text("Echo: two").wait_for(timeout=15_000)
+    shot(page, "browser_quota_reenabled")
