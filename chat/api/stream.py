@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 WORKER_THREADS = 256
 """Blocking calls (sending, relaying a stream) the API runs at once; more wait for a free thread."""
+FLUSH_INTERVAL = 0.02
+"""Seconds between writes to one client at most: deltas arriving closer together leave in one chunk (the
+per-write cost through uvicorn and Streamlit's middleware is what a busy server pays for)."""
 DONE = b"data: [DONE]\n\n"
 STREAM_HEADERS = {
     "Cache-Control": "no-cache",
@@ -188,9 +191,17 @@ class Relay:
                 self.cancel()
 
     async def batches(self) -> AsyncIterator[list[Item]]:
-        """Everything pushed since the last batch; ends after the batch holding the end or the failure."""
+        """Everything pushed since the last batch; ends after the batch holding the end or the failure.
+
+        The first delta leaves at once; later ones at most every FLUSH_INTERVAL seconds, gathered.
+        """
+        last = float("-inf")
         while True:
             await self._wake.wait()
+            pause = last + FLUSH_INTERVAL - self._loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+            last = self._loop.time()
             with self._lock:
                 batch = list(self._items)
                 self._items.clear()

@@ -1,0 +1,193 @@
+"""Load test of POST /api/chat: N concurrent streams relayed by a live `streamlit run app.py`.
+
+    python bench/api_load.py [--streams 100] [--tokens 500] [--delay 0.01]
+
+1. Starts the fake upstream (`python -m tests.fakes`) in its own process; every reply is `tokens` chunks sent
+   `delay` seconds apart.
+2. Baseline: `streams` concurrent httpx clients read the fake's Groq endpoint directly.
+3. Relayed: the same clients read `POST /api/chat` on a live server pointed at the fake.
+
+Prints tokens/s for both and their ratio (target >= 0.9), errors (target 0), the time to first token the relay
+adds at p50/p99, and the server process's peak RSS (VmHWM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.live import LiveServer, free_port  # noqa: E402
+
+
+@dataclass
+class Run:
+    """What one phase measured."""
+
+    tokens: int = 0
+    errors: list[str] = field(default_factory=list)
+    ttft: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.tokens / self.seconds if self.seconds else 0.0
+
+
+def prompt(tokens: int) -> str:
+    """A user message the fake echoes back as `tokens` chunks ("Echo: " + one chunk per word)."""
+    return " ".join(f"t{i}" for i in range(tokens - 1))
+
+
+async def read_stream(client: httpx.AsyncClient, url: str, payload: dict[str, object], marker: bytes,
+                      run: Run, headers: dict[str, str]) -> None:
+    """POST, read the SSE body, count lines carrying `marker`; record TTFT and errors."""
+    started = time.perf_counter()
+    count, done, failed = 0, False, False
+    try:
+        async with client.stream("POST", url, json=payload, headers=headers) as r:
+            if r.status_code != 200:
+                run.errors.append(f"status {r.status_code}: {(await r.aread())[:200]!r}")
+                return
+            async for line in r.aiter_lines():
+                if marker in line.encode():
+                    if count == 0:
+                        run.ttft.append(time.perf_counter() - started)
+                    count += 1
+                failed = failed or '"type":"error"' in line
+                done = done or line == "data: [DONE]"
+    except httpx.HTTPError as e:
+        run.errors.append(f"{type(e).__name__}: {e}")
+        return
+    run.tokens += count
+    if failed or not done:
+        run.errors.append("stream ended with an error event" if failed else "stream ended without [DONE]")
+
+
+async def phase(url: str, payload: dict[str, object], marker: bytes, streams: int,
+                headers: dict[str, str] | None = None) -> Run:
+    """`streams` concurrent readers of `url`."""
+    run = Run()
+    limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(read_stream(client, url, payload, marker, run, headers or {})
+                               for _ in range(streams)))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
+def start_fake(delay: float) -> tuple[subprocess.Popen[bytes], str]:
+    """The fake upstream in its own process; returns it and its URL."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "--port", str(port), "--delay", str(delay)],
+                            cwd=ROOT, stdout=subprocess.PIPE)
+    assert proc.stdout is not None
+    url = proc.stdout.readline().decode().strip()
+    return proc, url
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """VmHWM (peak resident set) of `pid` in MiB, from /proc (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds `pid` has used, from /proc (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of `values`, in ms."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return 1000 * ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def report(base: Run, relay: Run, rss: float | None, args: argparse.Namespace) -> None:
+    ratio = relay.rate / base.rate if base.rate else 0.0
+    print(f"streams={args.streams} tokens/stream={args.tokens} upstream delay={args.delay * 1000:.0f} ms")
+    print(f"upstream alone : {base.rate:9.0f} tokens/s  ({base.tokens} tokens in {base.seconds:.2f} s, "
+          f"errors {len(base.errors)})")
+    print(f"through /api/chat: {relay.rate:7.0f} tokens/s  ({relay.tokens} tokens in {relay.seconds:.2f} s, "
+          f"errors {len(relay.errors)})")
+    print(f"ratio          : {ratio:.3f}  (target >= 0.9)")
+    print(f"TTFT upstream  : p50 {pct(base.ttft, .5):.1f} ms  p99 {pct(base.ttft, .99):.1f} ms")
+    print(f"TTFT relayed   : p50 {pct(relay.ttft, .5):.1f} ms  p99 {pct(relay.ttft, .99):.1f} ms")
+    print(f"added TTFT     : p50 {pct(relay.ttft, .5) - pct(base.ttft, .5):.1f} ms  "
+          f"p99 {pct(relay.ttft, .99) - pct(base.ttft, .99):.1f} ms")
+    if relay.cpu is not None:
+        print(f"server CPU     : {relay.cpu:.2f} s over {relay.seconds:.2f} s "
+              f"({1e6 * relay.cpu / max(1, relay.tokens):.0f} us per relayed token)")
+    print(f"server peak RSS: {'n/a' if rss is None else f'{rss:.0f} MiB'}")
+    for err in sorted(set(base.errors + relay.errors))[:5]:
+        print("  error:", err)
+    if relay.ttft:
+        print(f"(mean relayed TTFT {statistics.mean(relay.ttft) * 1000:.1f} ms)")
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    fake, fake_url = start_fake(args.delay)
+    text = prompt(args.tokens)
+    try:
+        direct = {"model": "llama-3.1-8b-instant", "stream": True, "messages": [{"role": "user", "content": text}]}
+        base = await phase(f"{fake_url}/openai/v1/chat/completions", direct, b'"content":', args.streams,
+                           {"Authorization": "Bearer bench-key"})
+        base.tokens -= sum(1 for _ in range(args.streams))  # the opening {"content": ""} chunk of each stream
+        env = {"GROQ_BASE_URL": fake_url, "MISTRAL_BASE_URL": fake_url, "GROQ_API_KEY": "bench-key",
+               "MISTRAL_API_KEY": "bench-key", "CHARLA_IP_RATE_LIMIT": "1000000/60",
+               "CHARLA_RATE_LIMIT": "1000000/60", "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-")}
+        with LiveServer(env) as server:
+            await phase(f"{server.url}/api/chat", {"messages": [{"role": "user", "content": "warm up"}]},
+                        b'"text-delta"', 4)
+            pid = server.proc.pid if server.proc else 0
+            cpu_before = cpu_seconds(pid)
+            relay = await phase(f"{server.url}/api/chat", {"messages": [{"role": "user", "content": text}]},
+                                b'"text-delta"', args.streams)
+            cpu_after = cpu_seconds(pid)
+            rss = peak_rss_mb(pid)
+        if cpu_before is not None and cpu_after is not None:
+            relay.cpu = cpu_after - cpu_before
+        report(base, relay, rss, args)
+        ok = not relay.errors and not base.errors and base.rate and relay.rate / base.rate >= 0.9
+        return 0 if ok else 1
+    finally:
+        fake.terminate()
+        fake.wait(timeout=10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--streams", type=int, default=100)
+    parser.add_argument("--tokens", type=int, default=500)
+    parser.add_argument("--delay", type=float, default=0.01, help="seconds between upstream chunks")
+    os.chdir(ROOT)
+    return asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
