@@ -1,0 +1,103 @@
+"""Attachments through the pipeline: what exactly reaches Groq and Mistral, and what never does."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from PIL import Image
+
+from chat import errors
+from chat.schema import ChatRequest, FilePart, ImagePart, Message, TextPart
+from chat.service import Caller, send
+from tests.fakes import FakeUpstream
+
+VISION = {"groq": "meta-llama/llama-4-scout-17b-16e-instruct", "mistral": "mistral-small-latest"}
+CALLER = Caller(session="s", ip="127.0.0.1")
+
+
+def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def run(model: str, *messages: Message) -> str:
+    reply = send(ChatRequest(messages=list(messages), model=model), caller=CALLER)
+    return "".join(reply)
+
+
+@pytest.mark.parametrize("vendor", ["groq", "mistral"])
+def test_image_reaches_each_vendor_in_its_own_wire_shape(upstream: FakeUpstream, vendor: str) -> None:
+    message = Message.of("user", "What colour is this?", FilePart(data=png(), media_type="image/png", name="red.png"))
+    run(VISION[vendor], message)
+    [sent] = upstream.chat_requests(vendor)
+    content = sent.body["messages"][0]["content"]
+    assert content[0] == {"type": "text", "text": "What colour is this?"}
+    image = content[1]
+    assert image["type"] == "image_url"
+    url = image["image_url"]["url"] if vendor == "groq" else image["image_url"]
+    assert isinstance(url, str) and url.startswith("data:image/png;base64,")
+    decoded = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+    assert decoded.size == (64, 48) and decoded.getpixel((10, 10))[:3] == (200, 30, 30)
+    if vendor == "groq":
+        assert image == {"type": "image_url", "image_url": {"url": url}}
+    else:
+        assert image == {"type": "image_url", "image_url": url}
+
+
+def test_https_image_url_is_passed_on_never_fetched(upstream: FakeUpstream) -> None:
+    url = "https://example.com/part.jpg"
+    run(VISION["groq"], Message.of("user", "Identify this part", ImagePart(url=url)))
+    content = upstream.chat_requests()[0].body["messages"][0]["content"]
+    assert content[1] == {"type": "image_url", "image_url": {"url": url}}
+
+
+def test_model_without_vision_never_receives_an_image(upstream: FakeUpstream) -> None:
+    message = Message.of("user", "look", FilePart(data=png(), media_type="image/png", name="red.png"))
+    with pytest.raises(errors.VisionRequired) as info:
+        run("llama-3.1-8b-instant", message)
+    text = info.value.message("en")
+    assert "cannot see images" in text and "Llama 4 Scout" in text
+    assert upstream.chat_requests() == []
+
+
+def test_older_images_are_left_out_for_a_text_model_with_a_note(upstream: FakeUpstream) -> None:
+    history = [
+        Message.of("user", "here is a photo", ImagePart(data=png(), mime_type="image/png", name="cat.png")),
+        Message.of("assistant", "A red square."),
+        Message.of("user", "and now just text"),
+    ]
+    run("llama-3.3-70b-versatile", *history)
+    sent = upstream.chat_requests()[0].body["messages"]
+    assert "image_url" not in str(sent)
+    assert sent[0]["content"] == "here is a photo\n\n[image omitted: Llama 3.3 70B Versatile cannot see images]"
+
+
+def test_text_file_becomes_fenced_text_with_its_name(upstream: FakeUpstream) -> None:
+    data = b"name,qty\nbolt,4\n"
+    run("mistral-large-latest", Message.of("user", "sum it", FilePart(data=data, media_type="text/csv", name="q.csv")))
+    content = upstream.chat_requests()[0].body["messages"][0]["content"]
+    assert isinstance(content, str) and content.startswith("sum it\n\n")
+    assert "q.csv" in content and "name,qty\nbolt,4" in content
+
+
+def test_too_many_images_for_groq_are_refused_before_sending(upstream: FakeUpstream) -> None:
+    images = [ImagePart(data=png(colour=(i, i, i)), mime_type="image/png", name=f"{i}.png") for i in range(6)]
+    with pytest.raises(errors.AttachmentError) as info:
+        run(VISION["groq"], Message(role="user", parts=[TextPart(text="compare"), *images]))
+    assert "5" in info.value.message("en")
+    assert upstream.chat_requests() == []
+
+
+def test_groq_request_stays_under_its_base64_cap(upstream: FakeUpstream) -> None:
+    noisy = Image.effect_noise((2000, 2000), 90).convert("RGB")
+    buf = io.BytesIO()
+    noisy.save(buf, "PNG")  # noise defeats compression: several MB each
+    images = [ImagePart(data=buf.getvalue(), mime_type="image/png", name=f"noise{i}.png") for i in range(3)]
+    run(VISION["groq"], Message(role="user", parts=[TextPart(text="which is noisier?"), *images]))
+    content = upstream.chat_requests()[0].body["messages"][0]["content"]
+    total = sum(len(p["image_url"]["url"].split(",", 1)[1]) for p in content if p["type"] == "image_url")
+    assert len([p for p in content if p["type"] == "image_url"]) == 3
+    assert total <= 4 * 1024 * 1024
