@@ -151,6 +151,17 @@ def test_screenshot_stays_png_and_photo_becomes_jpeg() -> None:
     assert isinstance(photo, ImagePart) and photo.mime_type == "image/jpeg"
 
 
+def test_rotated_screenshot_png_stays_png() -> None:
+    shot = Image.new("RGB", (300, 200), (255, 255, 255))
+    shot.paste((20, 20, 20), (10, 10, 290, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    att = convert("shot.png", encoded(shot, "PNG", exif=exif))
+    part = att.parts[0]
+    assert isinstance(part, ImagePart) and part.mime_type == "image/png" and (part.width, part.height) == (200, 300)
+    assert "rotated upright" in att.notes and not reopen(part).getexif()
+
+
 def test_large_png_is_downscaled_to_2048_with_a_note() -> None:
     att = convert("wide.png", encoded(Image.new("RGB", (4096, 1024), BLUE), "PNG"))
     part = att.parts[0]
@@ -182,6 +193,24 @@ def test_real_animated_gif_first_frame() -> None:
     expected = Image.open(io.BytesIO(data)).convert("RGBA")
     out = reopen(convert("anim.gif", data).parts[0]).convert("RGBA")
     assert out.size == expected.size == (200, 150) and out.tobytes() == expected.tobytes()
+
+
+def test_iphone_heic_with_gps_opens_and_loses_gps() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    exif = Image.Exif()
+    exif.get_ifd(0x8825).update({1: "N", 2: (40.0, 26.0, 46.0)})
+    data = encoded(Image.new("RGB", (64, 32), RED), "HEIF", exif=exif)
+    att = convert("IMG_0002.HEIC", data)
+    out = reopen(att.parts[0])
+    assert att.mime_type == "image/heic" and out.size == (64, 32) and close_to(out.getpixel((5, 5)), RED)
+    assert not out.getexif() and "location data removed" in att.notes
+
+
+def test_avif_opens() -> None:
+    att = convert("pic.avif", encoded(Image.new("RGB", (40, 30), RED), "AVIF"))
+    assert att.mime_type == "image/avif" and close_to(reopen(att.parts[0]).getpixel((5, 5)), RED)
 
 
 @pytest.mark.parametrize("name", ["hopper.heif", "hopper.webp", "hopper.bmp", "hopper.gif", "hopper.png"])
@@ -311,7 +340,7 @@ def test_binary_file_lists_what_is_supported() -> None:
     with pytest.raises(AttachmentError) as caught:
         convert("report.docx", b"PK\x03\x04" + bytes(200))
     message = str(caught.value)
-    assert "ZIP archive" in message and "Supported: images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF), PDF" in message
+    assert "ZIP archive" in message and "Supported: images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF" in message
 
 
 def test_nul_bytes_mean_binary() -> None:
@@ -329,7 +358,8 @@ def test_files_over_20_mb_are_refused_before_reading() -> None:
 NAMES = st.sampled_from(["a.pdf", "a.png", "a.jpg", "a.txt", "a.csv", "a.heic", "a.gif", "noext", "a.docx"])
 MAGIC = st.sampled_from(
     [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"RIFF\x00\x00\x00\x00WEBPVP8 ",
-     b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic", b"%PDF-1.7\n", b"\xef\xbb\xbf", b"\xff\xfe"]
+     b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+     b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1miaf", b"%PDF-1.7\n", b"\xef\xbb\xbf", b"\xff\xfe"]
 )  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 Kind = Literal["image", "pdf", "text"]
 
-SUPPORTED = "images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF), PDF, and text files (TXT, MD, CSV, JSON, source code)"
+SUPPORTED = "images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files (TXT, MD, CSV, JSON, source code)"
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 
@@ -35,19 +35,22 @@ def sniff(data: bytes) -> Sniffed | None:
         return Sniffed("image", "image/webp", "a WebP image")
     if head[:2] == b"BM" and len(head) >= 26 and head[14] in (12, 40, 52, 56, 64, 108, 124):
         return Sniffed("image", "image/bmp", "a BMP image")
-    if head[4:8] == b"ftyp" and _heif_brand(data):
-        return Sniffed("image", "image/heic", "a HEIC/HEIF image")
+    if head[4:8] == b"ftyp":
+        brands = _ftyp_brands(data)
+        if brands and brands[0] in (b"avif", b"avis"):
+            return Sniffed("image", "image/avif", "an AVIF image")
+        if any(b in _HEIF_BRANDS for b in brands):
+            return Sniffed("image", "image/heic", "a HEIC/HEIF image")
     if b"%PDF-" in data[:1024]:
         return Sniffed("pdf", "application/pdf", "a PDF document")
     return None
 
 
-def _heif_brand(data: bytes) -> bool:
-    """True when the ISO-BMFF `ftyp` box names a HEIF brand (major or compatible)."""
+def _ftyp_brands(data: bytes) -> list[bytes]:
+    """The major brand, then the compatible brands, of an ISO-BMFF `ftyp` box."""
     size = int.from_bytes(data[:4], "big")
     box = data[8 : min(max(size, 16), 64)]
-    brands = [box[i : i + 4] for i in range(0, len(box), 4) if i != 4]
-    return any(b in _HEIF_BRANDS for b in brands)
+    return [box[i : i + 4] for i in range(0, len(box) - 3, 4) if i != 4]
 
 
 _OTHER_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
@@ -80,9 +83,6 @@ def describe(data: bytes) -> str:
         if data[offset : offset + len(magic)] == magic:
             return label
     if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"avif", b"avis"):
-            return "an AVIF image"
         return "a video or audio file (MP4/MOV)"
     if data[:4] == b"RIFF":
         return "a RIFF media file (WAV or AVI)"
@@ -93,7 +93,7 @@ def describe(data: bytes) -> str:
     return "unrecognised binary data"
 
 
-_IMAGE_EXT = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".bmp", ".heic", ".heif", ".hif"}
+_IMAGE_EXT = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".bmp", ".heic", ".heif", ".hif", ".avif"}
 
 
 def expected_kind(name: str, declared_mime: str | None) -> Kind | None:

@@ -74,8 +74,8 @@ def _fit_one(part: ImagePart, max_pixels: int, max_bytes: int) -> ImagePart:
     im = open_image(name, data)
     try:
         im.load()
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise refuse(name, f"the image cannot be decoded ({exc}).") from None
+    except Exception as exc:  # a damaged stream: Pillow raises many types
+        raise refuse(name, f"the image cannot be decoded ({str(exc)[:120]}).") from None
     if im.width * im.height <= max_pixels and len(data) <= max_bytes:
         update = {"data": data, "url": None, "width": im.width, "height": im.height}
         return part.model_copy(update=update)

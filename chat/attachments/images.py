@@ -16,6 +16,7 @@ from functools import lru_cache
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from chat.attachments.model import pixels, refuse
+from chat.errors import AttachmentError
 from chat.schema import ImagePart
 
 MAX_SIDE = 2048
@@ -28,7 +29,7 @@ MAX_SOURCE_PIXELS = 100_000_000
 JPEG_QUALITY = 85
 FEW_COLOURS = 4_096
 """A lossless source with at most this many colours (a screenshot, a chart) stays PNG to keep text sharp."""
-_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "HEIF")
+_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "HEIF", "AVIF")
 _ORIENTATION = 0x0112
 
 
@@ -83,7 +84,9 @@ def open_image(name: str, data: bytes) -> Image.Image:
     except UnidentifiedImageError:
         raise refuse(name, "the image cannot be read: it is damaged or in a format Pillow does not know. "
                      "Open it and save it again as PNG or JPEG.") from None  # fmt: skip
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except AttachmentError:
+        raise
+    except Exception as exc:  # Pillow's parsers raise OSError, ValueError, SyntaxError, IndexError, … on damage
         raise refuse(name, f"the image cannot be read ({_short(exc)}). Save it again as PNG or JPEG.") from None
     return im
 
@@ -108,8 +111,9 @@ def prepare_image(name: str, data: bytes, *, max_side: int = MAX_SIDE) -> Prepar
     if getattr(im, "is_animated", False):
         notes.append("animated image: first frame only")
     orientation = _orientation(im)
+    source_format = "JPEG" if im.format in ("JPEG", "MPO") else (im.format or "")
     w, h = im.size
-    if im.format in ("JPEG", "MPO") and max(w, h) > max_side:
+    if source_format == "JPEG" and max(w, h) > max_side:
         scale = min(DRAFT_FLOOR, max_side) / max(w, h)
         im.draft(im.mode, (max(1, math.ceil(w * scale)), max(1, math.ceil(h * scale))))
     try:
@@ -118,7 +122,7 @@ def prepare_image(name: str, data: bytes, *, max_side: int = MAX_SIDE) -> Prepar
             im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise refuse(name, bomb_reason((w, h))) from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except Exception as exc:  # a damaged stream: Pillow raises many types
         cut = "truncated" in str(exc) or isinstance(exc, EOFError)
         reason = (
             "the image file is cut off (truncated), probably by an interrupted download or copy. "
@@ -133,7 +137,6 @@ def prepare_image(name: str, data: bytes, *, max_side: int = MAX_SIDE) -> Prepar
         notes.append("rotated upright")
     if _has_location(im):
         notes.append("location data removed")
-    source_format = "JPEG" if im.format in ("JPEG", "MPO") or orientation not in (0, 1) else (im.format or "")
     part, more = finish(im, name, source_format=source_format, max_side=max_side, original=upright)
     return Prepared(part, upright, (*notes, *more))
 
@@ -174,7 +177,7 @@ def finish(
     if target == "RGBA" and im.getchannel("A").getextrema() == (255, 255):
         im, target = im.convert("RGB"), "RGB"
     png = target == "RGBA" or (
-        source_format not in ("JPEG", "HEIF") and im.getcolors(maxcolors=FEW_COLOURS) is not None
+        source_format not in ("JPEG", "HEIF", "AVIF") and im.getcolors(maxcolors=FEW_COLOURS) is not None
     )
     data, mime = encode(im, png=png)
     part = ImagePart(data=data, mime_type=mime, name=name, width=im.width, height=im.height)
