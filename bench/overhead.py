@@ -4,6 +4,7 @@ Both talk to the same fake upstream on 127.0.0.1 (tests/fakes), runs interleaved
 - TTFT ratio service/raw with an upstream that takes 100 ms to its first token (a fast real provider), target <= 1.05;
 - the absolute overhead in ms with an instant upstream (what the pipeline itself costs: validation, limits,
   window and token estimate, message conversion);
+- CPU per streamed chunk: the SDKs' own chunk parsers against Charla's SSE reader (`ProviderStream`), same bytes;
 - `import chat` in a fresh interpreter (target <= 300 ms; the SDKs are imported on first use).
 
 Usage: python bench/overhead.py [--runs 30]
@@ -110,6 +111,31 @@ def measure(fake: FakeUpstream, vendor: str, first_delay: float, runs: int) -> t
     return statistics.median(raws), statistics.median(services)
 
 
+def chunk_cpu(fake: FakeUpstream, vendor: str, n: int = 3000) -> tuple[float, float]:
+    """Microseconds of CPU per chunk: the SDK's parser, then Charla's reader (the fake's thread included in both)."""
+    from chat.schema import ChatRequest, Message
+    from chat.service import Caller, send
+
+    messages = [{"role": "user", "content": "hi"}]
+    fake.script(Script(chunks=["tok "] * n))
+    start = time.process_time()
+    if vendor == "groq":
+        for _chunk in _raw_groq(fake.url).chat.completions.create(
+            model="llama-3.1-8b-instant", messages=messages, stream=True  # type: ignore[arg-type]
+        ):
+            pass
+    else:
+        for _event in _raw_mistral(fake.url).chat.stream(model="mistral-small-latest", messages=messages):  # type: ignore[arg-type]
+            pass
+    sdk = (time.process_time() - start) / n * 1e6
+    fake.script(Script(chunks=["tok "] * n))
+    model = "llama-3.1-8b-instant" if vendor == "groq" else "mistral-small-latest"
+    start = time.process_time()
+    for _ in send(ChatRequest(messages=[Message.of("user", "hi")], model=model), caller=Caller(session="cpu")):
+        pass
+    return sdk, (time.process_time() - start) / n * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
@@ -126,6 +152,9 @@ def main() -> None:
             raw0, svc0 = measure(fake, vendor, 0.0, args.runs)
             print(f"{vendor:8} TTFT, instant upstream: raw SDK {raw0 * 1000:6.1f} ms | service {svc0 * 1000:7.1f} ms"
                   f" | pipeline overhead {(svc0 - raw0) * 1000:+.1f} ms")
+        for vendor in ("groq", "mistral"):
+            sdk, ours = chunk_cpu(fake, vendor)
+            print(f"{vendor:8} CPU per chunk: SDK parser {sdk:6.1f} us | Charla's reader {ours:5.1f} us")
     print(f"import chat: {import_time() * 1000:.0f} ms (target <= 300 ms)")
 
 

@@ -8,8 +8,7 @@ Retry, or the other provider), and an API client decides its own retries from `R
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +16,7 @@ import groq
 import httpx
 
 from chat import errors
-from chat.providers.base import Provider, ProviderStream, Usage, retry_after_seconds, wire_content
+from chat.providers.base import Provider, ProviderStream, map_errors, retry_after_seconds, wire_content
 from chat.schema import ImagePart, Message
 
 _STATUS: dict[int, type[errors.ProviderError]] = {
@@ -64,40 +63,6 @@ def translate(e: BaseException, *, model: str, partial: str = "") -> errors.Prov
     return None
 
 
-@contextmanager
-def _map_errors(model: str, partial: list[str]) -> Iterator[None]:
-    try:
-        yield
-    except Exception as e:
-        mapped = translate(e, model=model, partial="".join(partial))
-        if mapped is None:
-            raise
-        raise mapped from e
-
-
-class GroqStream(ProviderStream):
-    """A Groq SSE reply."""
-
-    def __init__(self, stream: groq.Stream[Any], model: str) -> None:
-        super().__init__(stream.response)
-        self._stream = stream
-        self._model = model
-
-    def __iter__(self) -> Iterator[str]:
-        received: list[str] = []
-        with _map_errors(self._model, received):
-            for chunk in self._stream:
-                for choice in chunk.choices:
-                    if choice.delta.content:
-                        received.append(choice.delta.content)
-                        yield choice.delta.content
-                    if choice.finish_reason:
-                        self.state.finish_reason = choice.finish_reason
-                usage = chunk.usage or (chunk.x_groq.usage if chunk.x_groq else None)
-                if usage is not None:
-                    self.state.usage = Usage(usage.prompt_tokens, usage.completion_tokens)
-
-
 class GroqProvider(Provider):
     """Groq's OpenAI-compatible chat completions."""
 
@@ -111,14 +76,14 @@ class GroqProvider(Provider):
 
     def open(
         self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
-    ) -> GroqStream:
+    ) -> ProviderStream:
         params: dict[str, Any] = {}
         if temperature is not None:
             params["temperature"] = temperature
         if max_tokens is not None:
             params["max_completion_tokens"] = max_tokens
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        with _map_errors(model, []):
+        with map_errors(translate, model):
             stream = client.chat.completions.create(
                 model=model,
                 messages=self.wire_messages(messages),  # type: ignore[arg-type]
@@ -127,4 +92,4 @@ class GroqProvider(Provider):
                 **params,
             )
         assert isinstance(stream, groq.Stream)
-        return GroqStream(stream, model)
+        return ProviderStream(stream.response, vendor="groq", model=model, translate=translate)
