@@ -176,6 +176,25 @@ class Provider(ABC):
         """The messages exactly as they go on the wire (for the context inspector and tests)."""
 
 
+_STATUS: dict[int, type[errors.ProviderError]] = {
+    401: errors.AuthError,
+    403: errors.ForbiddenError,
+    404: errors.ModelNotFound,
+    413: errors.RequestTooLarge,
+    429: errors.UpstreamRateLimited,
+}
+
+
+def status_error(
+    vendor: str, code: int, *, retry_after: str | None, model: str, partial: str, too_large: bool = False
+) -> errors.ProviderError:
+    """The Charla error for an upstream HTTP status (`too_large`: a 400 that says the request is too large)."""
+    if too_large:
+        code = 413 if code == 400 else code
+    cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)
+    return cls(vendor, status_code=code, retry_after=retry_after_seconds(retry_after), model=model, partial=partial)
+
+
 def retry_after_seconds(value: str | None) -> int | None:
     """Whole seconds from a Retry-After header (seconds form), rounded up; None when absent or unreadable."""
     if not value:

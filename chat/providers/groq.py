@@ -16,16 +16,8 @@ import groq
 import httpx
 
 from chat import errors
-from chat.providers.base import Provider, ProviderStream, map_errors, retry_after_seconds, wire_content
+from chat.providers.base import Provider, ProviderStream, map_errors, status_error, wire_content
 from chat.schema import ImagePart, Message
-
-_STATUS: dict[int, type[errors.ProviderError]] = {
-    401: errors.AuthError,
-    403: errors.ForbiddenError,
-    404: errors.ModelNotFound,
-    413: errors.RequestTooLarge,
-    429: errors.UpstreamRateLimited,
-}
 
 
 @lru_cache(maxsize=32)
@@ -36,14 +28,11 @@ def _client(key: str, base_url: str | None, timeout: float) -> groq.Groq:
 
 
 def _status_error(e: groq.APIStatusError, model: str, partial: str) -> errors.ProviderError:
-    code = e.status_code
     body = e.body if isinstance(e.body, dict) else {}
-    detail = body.get("error", body) if isinstance(body, dict) else {}
-    if code == 400 and isinstance(detail, dict) and detail.get("code") == "context_length_exceeded":
-        code = 413
-    cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)
-    retry = retry_after_seconds(e.response.headers.get("retry-after"))
-    return cls("groq", status_code=code, retry_after=retry, model=model, partial=partial)
+    detail = body.get("error", body)
+    too_large = isinstance(detail, dict) and detail.get("code") == "context_length_exceeded"
+    retry = e.response.headers.get("retry-after")
+    return status_error("groq", e.status_code, retry_after=retry, model=model, partial=partial, too_large=too_large)
 
 
 def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:

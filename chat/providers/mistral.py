@@ -18,16 +18,8 @@ from mistralai.client import Mistral
 from mistralai.client import errors as mistral_errors
 
 from chat import errors
-from chat.providers.base import Provider, ProviderStream, map_errors, retry_after_seconds, wire_content
+from chat.providers.base import Provider, ProviderStream, map_errors, status_error, wire_content
 from chat.schema import ImagePart, Message
-
-_STATUS: dict[int, type[errors.ProviderError]] = {
-    401: errors.AuthError,
-    403: errors.ForbiddenError,
-    404: errors.ModelNotFound,
-    413: errors.RequestTooLarge,
-    429: errors.UpstreamRateLimited,
-}
 
 
 @lru_cache(maxsize=32)
@@ -36,12 +28,9 @@ def _client(key: str, base_url: str | None, timeout: float) -> Mistral:
 
 
 def _status_error(e: mistral_errors.MistralError, model: str, partial: str) -> errors.ProviderError:
-    code = e.status_code
-    cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)
-    if code == 400 and "too large" in (e.body or "").lower():
-        cls = errors.RequestTooLarge
-    retry = retry_after_seconds(e.headers.get("retry-after") if e.headers is not None else None)
-    return cls("mistral", status_code=code, retry_after=retry, model=model, partial=partial)
+    too_large = "too large" in (e.body or "").lower()
+    retry = e.headers.get("retry-after") if e.headers is not None else None
+    return status_error("mistral", e.status_code, retry_after=retry, model=model, partial=partial, too_large=too_large)
 
 
 def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
