@@ -36,7 +36,7 @@ TOKENS = 2_000
 RATE = 2_000.0
 PER_CHUNK = 4
 """Tokens per SSE chunk (the fake's per-chunk overhead caps it near 800 chunks/s)."""
-CHUNK_OVERHEAD = 0.0012
+CHUNK_OVERHEAD = 0.001
 
 _last_chunk_at: list[float] = []
 _first_chunk_at: list[float] = []

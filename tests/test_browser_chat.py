@@ -102,9 +102,13 @@ def test_reply_streams_in_the_page(page: Any, server: LiveServer, fake: FakeUpst
     type_and_send(page, "stream please")
     last_reply(page).wait_for(timeout=15_000)
     lengths = []
-    for _ in range(8):
+    for i in range(8):
         lengths.append(len(last_reply(page).inner_text()))
+        if i == 3:
+            shot(page, "browser_stream_mid")  # no faded "ghost" copies of earlier bubbles while streaming
+            assert page.locator('[data-testid="stChatMessage"]').count() == 2
         page.wait_for_timeout(200)
+    last_reply(page).get_by_text("tokens/s").wait_for(timeout=15_000)
     settle(page)
     final = last_reply(page).inner_text()
     assert "word119" in final and "tokens/s" in final
@@ -140,7 +144,7 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
     assert fake.chat_requests() == []  # refused before sending: the default model cannot see
     shot(page, "browser_attachments_blocked")
     switch.click()
-    last_reply(page).wait_for(timeout=15_000)
+    last_reply(page).get_by_text("first token").first.wait_for(timeout=15_000)
     settle(page)
     body = fake.chat_requests()[0].body
     assert body["model"] == "meta-llama/llama-4-scout-17b-16e-instruct"
@@ -176,7 +180,7 @@ def test_markup_in_a_reply_stays_inert(page: Any, server: LiveServer, fake: Fake
     fake.script(Script(chunks=[evil]))
     open_chat(page, server.url)
     type_and_send(page, "say something nasty")
-    last_reply(page).wait_for(timeout=15_000)
+    last_reply(page).get_by_text("first token").first.wait_for(timeout=15_000)
     settle(page)
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -209,5 +213,5 @@ def test_quota_countdown_disables_then_reenables_sending(page: Any, tight_server
     assert time.monotonic() - started < 8
     box.fill("two")
     box.press("Enter")
-    page.get_by_text("Echo: two").wait_for(timeout=15_000)
+    last_reply(page).get_by_text("Echo: two").wait_for(timeout=15_000)
     shot(page, "browser_quota_reenabled")

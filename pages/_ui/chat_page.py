@@ -63,6 +63,9 @@ def render() -> None:
         turn.take_submission(chat, value, lang)
     if chat.pending is not None:
         turn.run_pending(chat, lang, who)
-    transcript.inspector(chat, lang)
+    if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
+        st.caption(t("ui.empty", lang))
+    else:
+        transcript.inspector(chat, lang)
     if os.environ.get("CHARLA_BENCH_TIMING"):  # benchmark hook only: server time of one script run
         print(f"charla-bench script_ms={(time.perf_counter() - started) * 1000:.1f}", file=sys.stderr, flush=True)

@@ -198,8 +198,6 @@ def render(chat: ChatState, lang: Lang, caller: Caller) -> None:
     if hidden:
         st.button(t("ui.show_older", lang, count=min(hidden, 50)), icon=":material/expand_less:",
                   on_click=_show_older, type="tertiary")  # fmt: skip
-    if not chat.messages:
-        st.caption(t("ui.empty", lang))
     last_user, last_reply = chat.last_user(), chat.last_reply()
     for msg in visible:
         if msg.role == "user":
