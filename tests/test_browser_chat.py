@@ -215,3 +215,18 @@ def test_quota_countdown_disables_then_reenables_sending(page: Any, tight_server
     box.press("Enter")
     last_reply(page).get_by_text("Echo: two").wait_for(timeout=15_000)
     shot(page, "browser_quota_reenabled")
+
+
+def test_spanish_switch_renders_every_label(page: Any, server: LiveServer, fake: FakeUpstream) -> None:
+    open_chat(page, server.url)
+    page.get_by_test_id("stSidebar").get_by_text("Español").click()
+    page.get_by_text("Ajustes").wait_for(timeout=10_000)
+    settle(page)
+    assert page.get_by_test_id("stChatInputTextArea").get_attribute("placeholder") == "Escribe a Charla…"
+    type_and_send(page, "hola")
+    last_reply(page).get_by_text("primer token").first.wait_for(timeout=15_000)
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    for word in ("Idioma", "Nuevo chat", "Proveedor", "Modelo", "Temperatura", "Claves de API"):
+        assert word in sidebar
+    assert "Settings" not in sidebar and "Temperature" not in sidebar
+    shot(page, "browser_spanish")
