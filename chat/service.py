@@ -123,12 +123,8 @@ def elide(payload: Any) -> Any:
     return payload
 
 
-def prepare(
-    request: ChatRequest, *, progress: Progress | None = None
-) -> tuple[ModelSpec, Window, list[Message]]:
-    """Convert files, choose the window and fit images: everything before the provider, without limits."""
-    spec = get_model(request.model)
-    check_settings(spec, request.settings)
+def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -> tuple[Window, list[Message]]:
+    """Convert files, choose the window and fit images: what goes upstream."""
     messages = list(request.messages)
     if not any(m.role != "system" for m in messages):
         raise InvalidRequest([{"code": "custom", "path": ["messages"], "message": t("val.messages_min")}])
@@ -139,7 +135,7 @@ def prepare(
     turns = [m for m in window.messages if m.role != "system"]
     fitted = _fit_images(turns, spec)
     sent = [m for m in window.messages if m.role == "system"] + fitted
-    return spec, window, sent
+    return window, sent
 
 
 def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = None) -> Reply:
@@ -149,19 +145,20 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
     check_settings(spec, request.settings)
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
     quota = ratelimit.take(session=caller.session, ip=caller.ip)
-    spec, window, messages = prepare(request, progress=progress)
+    window, messages = _prepare(request, spec, progress)
     provider = get_provider(
         spec.provider, key, base_url=config.base_url(spec.provider), timeout=config.upstream_timeout()
     )
     settings = request.settings
     max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
+    wire = provider.wire_messages(messages)
     payload = {
         "model": spec.id,
-        "messages": elide(provider.wire_messages(messages)),
+        "messages": elide(wire),
         "temperature": settings.temperature,
         "max_tokens": max_tokens,
     }
-    stream = provider.open(messages, model=spec.id, temperature=settings.temperature, max_tokens=max_tokens)
+    stream = provider.open(wire, model=spec.id, temperature=settings.temperature, max_tokens=max_tokens)
     return Reply(
         stream,
         provider=spec.provider,

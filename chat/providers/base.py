@@ -167,9 +167,9 @@ class Provider(ABC):
 
     @abstractmethod
     def open(
-        self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
+        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
     ) -> ProviderStream:
-        """Send the request and return the open stream; raise ProviderError subclasses on failure."""
+        """Send `wire` (from `wire_messages`) and return the open stream; raise ProviderError subclasses."""
 
     @abstractmethod
     def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:

@@ -64,7 +64,7 @@ class GroqProvider(Provider):
         return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
 
     def open(
-        self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
+        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
     ) -> ProviderStream:
         params: dict[str, Any] = {}
         if temperature is not None:
@@ -75,7 +75,7 @@ class GroqProvider(Provider):
         with map_errors(translate, model):
             stream = client.chat.completions.create(
                 model=model,
-                messages=self.wire_messages(messages),  # type: ignore[arg-type]
+                messages=wire,  # type: ignore[arg-type]
                 stream=True,
                 extra_body={"stream_options": {"include_usage": True}},
                 **params,

@@ -61,7 +61,7 @@ class MistralProvider(Provider):
         return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
 
     def open(
-        self, messages: Sequence[Message], *, model: str, temperature: float | None, max_tokens: int | None
+        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
     ) -> ProviderStream:
         params: dict[str, Any] = {}
         if temperature is not None:
@@ -71,6 +71,6 @@ class MistralProvider(Provider):
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
         with map_errors(translate, model):
             stream = client.chat.stream(
-                model=model, messages=self.wire_messages(messages), **params  # type: ignore[arg-type]
+                model=model, messages=wire, **params  # type: ignore[arg-type]
             )
         return ProviderStream(stream.response, vendor="mistral", model=model, translate=translate)
