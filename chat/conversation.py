@@ -9,7 +9,7 @@ pending. The functions here decide what is sent (`context_for`), what the contex
 
 from __future__ import annotations
 
-import io
+import base64
 import math
 import uuid
 from collections.abc import Sequence
@@ -33,7 +33,6 @@ Status = Literal["sent", "blocked", "failed", "streaming", "finished", "stopped"
 """A user message is `sent`, `blocked` (an attachment does not fit) or `failed` (an error before any text);
 a reply is `streaming`, then `finished`, `stopped`, `cut` or `failed` (an error after some text)."""
 
-THUMB_PX = 256
 RENDER_PAGE = 50
 """Messages rendered at first; "Show older" adds this many."""
 LOOPBACK = "127.0.0.1"
@@ -89,6 +88,7 @@ class ChatAttachment:
     reason: str | None = None
     notes: tuple[str, ...] = ()
     thumbnail: bytes | None = None
+    thumbnail_mime: str | None = None
     parts: tuple[TextPart | ImagePart, ...] = ()
     error: str | None = None
     """Set when the file could not be read at all (nothing of it can be sent)."""
@@ -104,6 +104,8 @@ class ChatAttachment:
         return {
             "name": self.name, "kind": self.kind, "mime": self.mime_type, "pages": self.pages,
             "chars": self.chars, "notes": list(self.notes), "text": text or None,
+            "thumbnail": base64.b64encode(self.thumbnail).decode("ascii") if self.thumbnail else None,
+            "thumbnail_mime": self.thumbnail_mime if self.thumbnail else None,
         }  # fmt: skip
 
 
@@ -144,6 +146,10 @@ class ChatMessage:
     context: ContextInfo | None = None
     tokens: int | None = None
     """Cached token estimate of the message as sent."""
+    interrupted: bool = False
+    """A reply the server died while streaming (restored from the store, shown as stopped with a note)."""
+    store_id: int | None = None
+    """The message's row in the store, once written (see chat.persist)."""
 
     def to_message(self) -> Message:
         """The message as the pipeline takes it: typed text plus the sendable attachments' parts."""
@@ -191,6 +197,14 @@ class ChatState:
     session: str = field(default_factory=lambda: uuid.uuid4().hex)
     stale: bool = False
     """Set when a Stop ended the script mid-stream: the page must rerun to show the stopped reply."""
+    conversation_id: str | None = None
+    """The stored conversation on screen (also `?c=` in the URL); None until the first send."""
+    saved: list[tuple[str, int]] = field(default_factory=list)
+    """(message id, store seq) of what the store holds, in order: the write-through cache of chat.persist."""
+    saved_settings: tuple[Any, ...] | None = None
+    """The model and settings last written to the store."""
+    missing: bool = False
+    """The `?c=` asked for could not be opened (unknown, deleted or another browser's): say so once."""
 
     @property
     def spec(self) -> ModelSpec:
@@ -325,20 +339,14 @@ def inspect_window(state: ChatState) -> WindowView:
 # --- attachments -------------------------------------------------------------------------------------------------
 
 
-def thumbnail(image: ImagePart) -> bytes | None:
-    """A small JPEG of an image part, for the bubble (None if Pillow cannot read it)."""
+def thumbnail(image: ImagePart) -> tuple[bytes, str] | None:
+    """A small preview of an image part and its MIME type (None if it cannot be read); see make_thumbnail."""
     if image.data is None:
         return None
-    try:
-        from PIL import Image
+    from chat.store import make_thumbnail
 
-        with Image.open(io.BytesIO(image.data)) as im:
-            im.thumbnail((THUMB_PX, THUMB_PX))
-            out = io.BytesIO()
-            im.convert("RGB").save(out, "JPEG", quality=80)
-            return out.getvalue()
-    except Exception:  # a preview is optional; the image itself was already validated
-        return None
+    made = make_thumbnail(image.data)
+    return (base64.b64decode(made[0]), made[1]) if made else None
 
 
 def from_attachment(att: Attachment, check: Preflight, reason: str | None) -> ChatAttachment:
@@ -347,7 +355,7 @@ def from_attachment(att: Attachment, check: Preflight, reason: str | None) -> Ch
     return ChatAttachment(
         name=att.name, kind=att.kind, mime_type=att.mime_type, byte_size=att.byte_size, pages=att.pages,
         chars=att.chars, tokens=check.tokens, fits=check.fits, reason=reason, notes=att.notes,
-        thumbnail=thumb, parts=att.parts,
+        thumbnail=thumb[0] if thumb else None, thumbnail_mime=thumb[1] if thumb else None, parts=att.parts,
     )  # fmt: skip
 
 
@@ -449,7 +457,7 @@ def metrics_text(msg: ChatMessage, lang: Lang) -> str:
 def outcome_text(msg: ChatMessage, lang: Lang, max_duration: float) -> str | None:
     """The mark under a reply that did not finish: stopped, cut, failed."""
     if msg.status == "stopped":
-        return t("ui.outcome_stopped", lang)
+        return t("store.interrupted" if msg.interrupted else "ui.outcome_stopped", lang)
     if msg.status == "cut":
         return t("outcome.cut", lang, seconds=math.ceil(max_duration))
     if msg.status == "failed" and msg.error is not None:

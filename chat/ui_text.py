@@ -127,6 +127,54 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "Max output set to {value}: the most {model} takes.",
         "es": "Salida máxima ajustada a {value}: lo máximo que acepta {model}.",
     },
+    # stored conversations and the history page
+    "ui.stored_error": {"en": "{text}", "es": "{text}"},
+    "ui.nav_history": {"en": "History", "es": "Historial"},
+    "ui.conv_missing": {
+        "en": "That conversation could not be opened: it does not exist, was deleted, or belongs to another "
+        "browser. Here is a new chat.",
+        "es": "No se pudo abrir esa conversación: no existe, se borró o pertenece a otro navegador. Aquí tienes "
+        "un chat nuevo.",
+    },
+    "ui.history_title": {"en": "History", "es": "Historial"},
+    "ui.history_search": {"en": "Search conversations", "es": "Buscar conversaciones"},
+    "ui.history_search_hint": {"en": "Words from a title or a message", "es": "Palabras de un título o un mensaje"},
+    "ui.history_empty": {
+        "en": "No conversations yet. They appear here after your first message.",
+        "es": "Aún no hay conversaciones. Aparecen aquí tras tu primer mensaje.",
+    },
+    "ui.history_no_match": {
+        "en": "No conversation matches “{query}”.",
+        "es": "Ninguna conversación coincide con «{query}».",
+    },
+    "ui.history_meta": {
+        "en": "{when} · {count} messages · {model}",
+        "es": "{when} · {count} mensajes · {model}",
+    },
+    "ui.history_private": {
+        "en": "Only this browser sees these conversations (a private cookie, no account). Clearing this site's "
+        "data loses access to them: export what you want to keep.",
+        "es": "Solo este navegador ve estas conversaciones (una cookie privada, sin cuenta). Si borras los datos "
+        "de este sitio pierdes el acceso: exporta lo que quieras conservar.",
+    },
+    "ui.open": {"en": "Open", "es": "Abrir"},
+    "ui.rename": {"en": "Rename", "es": "Renombrar"},
+    "ui.rename_label": {"en": "New title", "es": "Nuevo título"},
+    "ui.save": {"en": "Save", "es": "Guardar"},
+    "ui.delete": {"en": "Delete", "es": "Borrar"},
+    "ui.delete_confirm": {
+        "en": "Delete “{title}” and its {count} messages? This cannot be undone.",
+        "es": "¿Borrar «{title}» y sus {count} mensajes? No se puede deshacer.",
+    },
+    "ui.delete_yes": {"en": "Yes, delete", "es": "Sí, borrar"},
+    "ui.deleted": {"en": "Deleted “{title}”.", "es": "Se borró «{title}»."},
+    "ui.export_md": {"en": "Markdown", "es": "Markdown"},
+    "ui.export_json": {"en": "JSON", "es": "JSON"},
+    "ui.export_help": {"en": "Download this conversation", "es": "Descargar esta conversación"},
+    "ui.import_label": {
+        "en": "Import a conversation (a Charla JSON export)",
+        "es": "Importar una conversación (una exportación JSON de Charla)",
+    },
 }
 
 extend(UI_TEXT)

@@ -387,6 +387,11 @@ class Store:
             with _LIVE_LOCK:
                 _LIVE.discard((self._key, msg_id))
 
+    def mark_failed(self, msg_id: int, error: str) -> None:
+        """Mark a message `failed` with the sentence that says why (a user message the provider never answered)."""
+        with self._write() as conn:
+            conn.execute("UPDATE messages SET status = 'failed', error = ? WHERE id = ?", (error, msg_id))
+
     def set_feedback(self, msg_id: int, value: int | None) -> None:
         """Thumbs up (+1), down (-1) or cleared (None)."""
         _check_feedback(value)

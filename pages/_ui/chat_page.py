@@ -8,14 +8,14 @@ import time
 
 import streamlit as st
 
-from chat import ratelimit
+from chat import persist, ratelimit
 from chat.conversation import ChatState, quota_text
 from chat.i18n import Lang, t
 from chat.service import Caller
-from pages._ui import sidebar, transcript, turn
+from pages._ui import owner, sidebar, transcript, turn
 from pages._ui.session import caller as make_caller
 from pages._ui.session import lang as current_lang
-from pages._ui.session import state
+from pages._ui.session import replace, state, store
 
 FILE_TYPES = [
     "png", "jpg", "jpeg", "webp", "gif", "bmp", "heic", "heif", "pdf", "txt", "md", "markdown", "csv", "tsv",
@@ -42,11 +42,30 @@ def _meter(chat: ChatState, who: Caller, lang: Lang) -> None:
         st.rerun(scope="app")
 
 
+def _follow_url(chat: ChatState, who: str | None) -> ChatState:
+    """Open the conversation named by `?c=` (once; then it lives in session state), or put the open one there."""
+    wanted = st.query_params.get("c")
+    if wanted and wanted != chat.conversation_id:
+        loaded = persist.load(store(), wanted, who)
+        if loaded is None:  # unknown, deleted, or another browser's: say so, never show anything of it
+            st.query_params.pop("c", None)
+            return replace(ChatState(missing=True))
+        return replace(loaded)
+    if not wanted and chat.conversation_id:  # back from another page: keep the open conversation in the URL
+        st.query_params["c"] = chat.conversation_id
+    return chat
+
+
 def render() -> None:
     """Draw the page and run the pending turn, if any."""
     started = time.perf_counter()
-    chat, lang = state(), current_lang()
+    lang = current_lang()
+    me = owner.current()
+    chat = _follow_url(state(), me)
+    if chat.missing:
+        st.info(t("ui.conv_missing", lang), icon=":material/search_off:")
     sidebar.render(chat, lang)
+    persist.save_settings(store(), chat)
     who = make_caller(chat)
     transcript.render(chat, lang, who)
     quota = _quota(chat, who)
@@ -62,7 +81,7 @@ def render() -> None:
     if value and chat.pending is None:
         turn.take_submission(chat, value, lang)
     if chat.pending is not None:
-        turn.run_pending(chat, lang, who)
+        turn.run_pending(chat, lang, who, me)
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
     else:

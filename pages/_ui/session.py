@@ -12,6 +12,7 @@ from chat.config import PROVIDERS
 from chat.conversation import ChatState, client_ip, seed_messages
 from chat.i18n import Lang
 from chat.service import Caller
+from chat.store import Store, shared_store
 
 STATE = "charla"
 
@@ -46,3 +47,22 @@ def caller(chat: ChatState) -> Caller:
     except Exception:  # outside a browser session (bare script run)
         ip = None
     return Caller(session=chat.session, ip=client_ip(ip), keys={p: session_key(p) for p in PROVIDERS})
+
+
+def store() -> Store:
+    """The process's conversation store (the database under CHARLA_DATA_DIR)."""
+    return shared_store()
+
+
+def replace(chat: ChatState) -> ChatState:
+    """Show `chat` from now on (an opened or a new conversation): its settings go into the sidebar widgets."""
+    old = st.session_state.get(STATE)
+    if isinstance(old, ChatState):
+        chat.session = old.session  # the rate limits follow the browser tab, not the conversation
+    st.session_state[STATE] = chat
+    spec = chat.spec
+    st.session_state["provider"], st.session_state["model"] = spec.provider, spec.id
+    st.session_state["system_prompt"] = chat.system_prompt
+    for key in [k for k in st.session_state if str(k).startswith(("temp_", "maxout_"))]:
+        del st.session_state[key]
+    return chat

@@ -10,7 +10,7 @@ from chat.conversation import ChatState
 from chat.errors import MissingKeyError, provider_label
 from chat.i18n import Lang, t
 from chat.service import clamp_settings
-from pages._ui.session import session_key, state
+from pages._ui.session import STATE, session_key, state
 
 LANGS = {"en": "English", "es": "Español"}
 
@@ -46,8 +46,12 @@ def _on_model() -> None:
 
 
 def _new_chat() -> None:
-    chat = state()
-    chat.messages, chat.pending, chat.editing = [], None, None
+    old = state()
+    chat = ChatState(model=old.model, temperature=old.temperature, max_tokens=old.max_tokens,
+                     system_prompt=old.system_prompt, auto_fallback=old.auto_fallback)  # fmt: skip
+    st.session_state[STATE] = chat
+    chat.session = old.session
+    st.query_params.pop("c", None)
 
 
 def _key_status(provider: str, lang: Lang) -> str:

@@ -6,7 +6,7 @@ import json
 
 import streamlit as st
 
-from chat import config
+from chat import config, persist
 from chat.catalog import MODELS, get_model, vision_model_for
 from chat.config import WINDOW_MESSAGES
 from chat.conversation import (
@@ -23,7 +23,7 @@ from chat.conversation import (
 )
 from chat.i18n import Lang, t
 from chat.service import Caller, fallback_model
-from pages._ui.session import state
+from pages._ui.session import state, store
 from pages._ui.sidebar import switch_model
 
 # --- callbacks (run before the script, so they may change widget state) ------------------------------------------
@@ -71,6 +71,7 @@ def _remove(user_id: str) -> None:
     if msg is not None and msg.text:
         st.session_state["composer"] = msg.text  # the typed text goes back into the box: nothing is lost
     chat.remove(user_id)
+    persist.sync(store(), chat)
 
 
 def _edit(user_id: str) -> None:
@@ -180,8 +181,9 @@ def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -
             button = t("ui.retry", lang) if msg.status == "failed" else t("ui.regenerate", lang)
             st.button(button, key=f"rg_{msg.id}", icon=":material/refresh:", type="tertiary",
                       on_click=_retry, args=(msg.reply_to,))  # fmt: skip
-        value = st.feedback("thumbs", key=f"fb_{msg.id}", on_change="ignore")
-        msg.feedback = None if value is None else (1 if value == 1 else -1)
+        default = None if msg.feedback is None else (1 if msg.feedback > 0 else 0)
+        value = st.feedback("thumbs", key=f"fb_{msg.id}", on_change="ignore", default=default)
+        persist.set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
 
 
 def _assistant(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from chat import service
+from chat import persist, service
 from chat.attachments import convert, preflight
 from chat.catalog import get_model
 from chat.conversation import (
@@ -36,7 +36,7 @@ from chat.schema import ChatRequest
 from chat.service import Caller
 from chat.stream import paced
 from pages._ui import transcript
-from pages._ui.session import state
+from pages._ui.session import state, store
 
 CURSOR = " ▌"
 
@@ -101,8 +101,12 @@ def _after_stop() -> None:
         st.rerun(scope="app")
 
 
-def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
-    """Send the pending user message and stream the reply into a bubble; errors stay with the message."""
+def run_pending(chat: ChatState, lang: Lang, caller: Caller, owner: str | None) -> None:
+    """Send the pending user message and stream the reply into a bubble; errors stay with the message.
+
+    The user's message is in the store before the provider is called; the reply is written as it streams
+    (throttled) and closed in the `finally`, with plain Python calls only (see chat.persist).
+    """
     user = chat.find(chat.pending or "")
     model_id = chat.pending_model or chat.model
     via = chat.pending_via
@@ -113,16 +117,22 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
     history = context_for(chat, user.id)
     settings, _ = service.clamp_settings(spec, chat.settings())
     request = ChatRequest(messages=[m.to_message() for m in history], model=model_id, settings=settings)
+    db = store()
+    conv_id = persist.before_send(db, chat, user, owner)
+    if st.query_params.get("c") != conv_id:
+        st.query_params["c"] = conv_id
     with st.sidebar:
         _after_stop()
     try:
         reply = service.send(request, caller=caller)
     except ChatError as e:
         _failed(chat, user, e, spec.id, caller, lang)
+        persist.sync(db, chat, force_from=user.id)
         st.rerun()
     msg = ChatMessage("assistant", status="streaming", model=spec.id, provider=spec.provider, reply_to=user.id,
                       via=via, context=context_info([m.id for m in history], reply))  # fmt: skip
     chat.messages.append(msg)
+    writer = persist.ReplyWriter(db, chat, msg)
     failure: ChatError | None = None
     with st.chat_message("assistant"):
         if via:
@@ -131,6 +141,7 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
         try:
             for tick in paced(reply):
                 box.markdown(reply.text + ("" if tick.done else CURSOR))
+                writer.update(reply.text)
         except ChatError as e:
             failure = e
         finally:
@@ -139,6 +150,7 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
             fill_reply(msg, reply)
             if msg.status == "streaming":  # the reader thread has not noticed the cancel yet
                 msg.status = "stopped"
+            writer.finish()
             # No Streamlit call here (not even session_state): after a Stop each one raises again.
             chat.stale = msg.status == "stopped"
     if failure is not None and not msg.text:
@@ -146,6 +158,8 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller) -> None:
         _failed(chat, user, failure, spec.id, caller, lang)
     elif failure is not None:
         msg.status, msg.error = "failed", ErrorInfo.of(failure)
+        writer.finish()
+    persist.sync(db, chat, force_from=user.id if user.status == "failed" else None)
     chat.stale = False
     st.rerun()
 

@@ -1,0 +1,262 @@
+"""Write-through between the chat page's `ChatState` and the SQLite store (no Streamlit here).
+
+The page keeps the conversation in session state and writes each change through; it reads the store only to
+open a conversation (`load`), never on an ordinary rerun. `ChatState.saved` mirrors what the store holds, as
+(message id, seq) pairs in order, so `sync` can tell where the screen and the store part ways (a regenerate,
+an edit, a removed message) and rewrite only from there (`Store.delete_messages_from`, then re-insert).
+
+Order of writes for one turn: `before_send` (creates the conversation at the first send, stores the settings and
+the user's message) runs before the provider is called; `ReplyWriter` opens the reply row, rewrites its text at
+most every `THROTTLE` seconds while it streams and closes it with its outcome, usage and timing. `finish` uses
+plain Python only, so it works in the `finally` after a Stop, where no Streamlit call does.
+
+Errors are stored as English sentences (never a sentence key, never an API key); a restored error is shown as
+that sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chat.catalog import MODELS
+from chat.conversation import ChatAttachment, ChatMessage, ChatState, ErrorInfo, Status
+from chat.schema import TextPart
+from chat.store import (
+    AttachmentMeta,
+    ReplyStatus,
+    Store,
+    StoredMessage,
+    export_json,
+    export_markdown,
+    import_json,
+)
+from chat.tokens import count_text
+
+THROTTLE = 0.5
+"""Seconds between two writes of a streaming reply's text."""
+FINAL: frozenset[str] = frozenset({"finished", "stopped", "cut", "failed"})
+
+
+def persistable(msg: ChatMessage) -> bool:
+    """A user message that was sent (or failed), or a reply that ended; blocked drafts and live replies are not."""
+    if msg.role == "user":
+        return msg.status in ("sent", "failed")
+    return msg.status in FINAL
+
+
+def settings_of(chat: ChatState) -> dict[str, Any]:
+    """The conversation's settings as the store keeps them."""
+    return {"temperature": chat.temperature, "max_tokens": chat.max_tokens, "system_prompt": chat.system_prompt or None}
+
+
+def _snapshot(chat: ChatState) -> tuple[Any, ...]:
+    return (chat.model, chat.temperature, chat.max_tokens, chat.system_prompt)
+
+
+def ensure_conversation(store: Store, chat: ChatState, owner: str | None) -> str:
+    """The stored conversation of `chat`, created now (at the first send) if there is none."""
+    if chat.conversation_id is None:
+        conv = store.create_conversation(owner=owner, model=chat.model, settings=settings_of(chat))
+        chat.conversation_id, chat.saved, chat.saved_settings = conv.id, [], _snapshot(chat)
+        chat.missing = False
+    return chat.conversation_id
+
+
+def save_settings(store: Store, chat: ChatState) -> None:
+    """Write the model and settings if they changed since the last write (cheap to call on every rerun)."""
+    if chat.conversation_id is None or chat.saved_settings == _snapshot(chat):
+        return
+    store.update_settings(chat.conversation_id, model=chat.model, settings=settings_of(chat))
+    chat.saved_settings = _snapshot(chat)
+
+
+def _error_text(msg: ChatMessage) -> str | None:
+    return msg.error.message("en") if msg.error is not None else None
+
+
+def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
+    """Append `msg` to the stored conversation; its seq."""
+    if msg.role == "user":
+        row = store.add_message(conv_id, role="user", text=msg.text, parts_meta=[a.meta() for a in msg.attachments])
+        if msg.status == "failed":
+            store.mark_failed(row.id, _error_text(msg) or "")
+    else:
+        row = store.start_reply(conv_id, model=msg.model or "", provider=msg.provider or "")
+        _finish_row(store, row.id, msg)
+        if msg.feedback is not None:
+            store.set_feedback(row.id, msg.feedback)
+    msg.store_id = row.id
+    return row.seq
+
+
+def sync(store: Store, chat: ChatState, *, force_from: str | None = None) -> None:
+    """Make the store hold the persistable messages of `chat`, in order, rewriting from the first difference.
+
+    `force_from` (a message id) rewrites from that message even if it did not move (its text or outcome
+    changed: an edit, a retry).
+    """
+    if chat.conversation_id is None:
+        return
+    want = [m for m in chat.messages if persistable(m)]
+    saved = chat.saved
+    i = 0
+    while i < min(len(saved), len(want)) and saved[i][0] == want[i].id and want[i].id != force_from:
+        i += 1
+    if i == len(saved) == len(want):
+        return
+    if i < len(saved):
+        store.delete_messages_from(chat.conversation_id, saved[i][1])
+        del saved[i:]
+    for msg in want[i:]:
+        saved.append((msg.id, _insert(store, chat.conversation_id, msg)))
+
+
+def before_send(store: Store, chat: ChatState, user: ChatMessage, owner: str | None) -> str:
+    """Before the provider is called: the conversation exists, its settings and the user's message are stored."""
+    conv_id = ensure_conversation(store, chat, owner)
+    save_settings(store, chat)
+    sync(store, chat, force_from=user.id)
+    return conv_id
+
+
+def _final_status(msg: ChatMessage) -> ReplyStatus:
+    return msg.status if msg.status in FINAL else "stopped"  # type: ignore[return-value]
+
+
+def _finish_row(store: Store, row_id: int, msg: ChatMessage) -> None:
+    usage = (msg.prompt_tokens, msg.completion_tokens)
+    store.finish_reply(
+        row_id,
+        text=msg.text,
+        status=_final_status(msg),
+        usage=usage if usage[0] is not None and usage[1] is not None else None,  # type: ignore[arg-type]
+        ttft=msg.ttft,
+        duration=msg.duration,
+        error=_error_text(msg),
+    )
+
+
+class ReplyWriter:
+    """Writes one streaming reply: opened at once, its text rewritten at most every `THROTTLE` s, then closed."""
+
+    def __init__(
+        self, store: Store, chat: ChatState, msg: ChatMessage, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store, self.msg, self._clock = store, msg, clock
+        conv_id = chat.conversation_id
+        assert conv_id is not None, "before_send creates the conversation"
+        row = store.start_reply(conv_id, model=msg.model or "", provider=msg.provider or "")
+        msg.store_id = row.id
+        chat.saved.append((msg.id, row.seq))
+        self._last = clock()
+        self._written = ""
+
+    def update(self, text: str) -> bool:
+        """Write `text` if the last write is at least `THROTTLE` s old; True if it wrote."""
+        if text == self._written or self._clock() - self._last < THROTTLE:
+            return False
+        assert self.msg.store_id is not None
+        self.store.update_reply(self.msg.store_id, text)
+        self._written, self._last = text, self._clock()
+        return True
+
+    def finish(self) -> None:
+        """Close the reply with the message's text, outcome, usage, timing and error (plain Python only)."""
+        assert self.msg.store_id is not None
+        _finish_row(self.store, self.msg.store_id, self.msg)
+
+
+def set_feedback(store: Store, msg: ChatMessage, value: int | None) -> None:
+    """Remember a thumbs up (1) / down (-1) / none for a stored reply, if it changed."""
+    if value == msg.feedback:
+        return
+    msg.feedback = value
+    if msg.store_id is not None:
+        store.set_feedback(msg.store_id, value)
+
+
+# --- opening a stored conversation -------------------------------------------------------------------------------
+
+
+def attachment_of(meta: AttachmentMeta) -> ChatAttachment:
+    """The chip (and, for text and PDFs, the derived text to send again) of a stored attachment."""
+    parts = (TextPart(text=meta.text, source=meta.name),) if meta.text else ()
+    return ChatAttachment(
+        name=meta.name, kind=meta.kind, mime_type=meta.mime or "application/octet-stream", pages=meta.pages,
+        chars=meta.chars or 0, tokens=count_text(meta.text) if meta.text else 0, notes=tuple(meta.notes),
+        thumbnail=meta.thumbnail_bytes, thumbnail_mime=meta.thumbnail_mime, parts=parts,
+    )  # fmt: skip
+
+
+def _stored_error(text: str | None) -> ErrorInfo | None:
+    return ErrorInfo(key="ui.stored_error", params={"text": text}, kind="StoredError") if text else None
+
+
+def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
+    """A stored message as the page shows it."""
+    if row.role == "user":
+        status: Status = "failed" if row.status == "failed" else "sent"
+        error = _stored_error(row.error) if status == "failed" else None
+        msg = ChatMessage("user", row.text, status=status, error=error, model=row.model,
+                          attachments=[attachment_of(p) for p in row.parts])  # fmt: skip
+    else:
+        msg = ChatMessage(
+            "assistant", row.text, status=row.status if row.status != "streaming" else "stopped",
+            error=_stored_error(row.error) if row.status == "failed" else None, model=row.model,
+            provider=row.provider, prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens,
+            ttft=row.ttft, duration=row.duration, feedback=row.feedback, reply_to=reply_to,
+            interrupted=row.interrupted or row.status == "streaming",
+        )  # fmt: skip
+        streamed = (row.duration or 0.0) - (row.ttft or 0.0)
+        if row.completion_tokens is not None and streamed > 0:
+            msg.tokens_per_second = row.completion_tokens / streamed
+    msg.store_id = row.id
+    return msg
+
+
+def load(store: Store, conv_id: str, owner: str | None) -> ChatState | None:
+    """The stored conversation `conv_id` as a ChatState, or None if it is unknown or not `owner`'s."""
+    conv = store.get_conversation(conv_id, owner=owner)
+    if conv is None:
+        return None
+    rows = store.messages(conv_id, owner=owner)
+    chat = ChatState(conversation_id=conv.id)
+    if conv.model in MODELS:
+        chat.model = conv.model
+    gen = conv.generation_settings
+    chat.temperature, chat.max_tokens, chat.system_prompt = gen.temperature, gen.max_tokens, gen.system_prompt or ""
+    last_user: str | None = None
+    for row in rows:
+        msg = message_of(row, last_user if row.role == "assistant" else None)
+        if row.role == "user":
+            last_user = msg.id
+        chat.messages.append(msg)
+        chat.saved.append((msg.id, row.seq))
+    chat.saved_settings = _snapshot(chat)
+    return chat
+
+
+# --- export and import -------------------------------------------------------------------------------------------
+
+
+def file_stem(title: str) -> str:
+    """A safe file name stem from a title ('Trip to Lisbon' -> 'trip-to-lisbon')."""
+    stem = re.sub(r"[^\w]+", "-", title.lower(), flags=re.UNICODE).strip("-")
+    return stem[:60] or "conversation"
+
+
+def export(store: Store, conv_id: str, owner: str | None, kind: str) -> str:
+    """The conversation as Markdown (`kind="md"`) or JSON (`"json"`); "" if it is not there (or not `owner`'s)."""
+    conv = store.get_conversation(conv_id, owner=owner)
+    if conv is None:
+        return ""
+    rows = store.messages(conv_id, owner=owner)
+    return export_markdown(conv, rows) if kind == "md" else export_json(conv, rows)
+
+
+def import_file(store: Store, data: bytes | str, owner: str | None) -> str:
+    """Store an exported JSON document as a new conversation of `owner`; its id. InvalidImport if not valid."""
+    return import_json(store, data, owner=owner).id
