@@ -1,0 +1,221 @@
+"""Stored conversations through AppTest: write order, restore by ?c=, ownership, the History page."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from chat import persist
+from chat.store import Store, new_owner_secret, owner_id, shared_store
+from pages._ui.owner import SECRET
+from tests.fakes import FakeUpstream, Script
+from tests.test_ui_app import PAGE, _png, all_text, button, fresh_process_state, send, texts  # noqa: F401
+
+HISTORY = str(Path(PAGE).with_name("history_view.py"))
+
+
+def app(path: str = PAGE, *, c: str | None = None, secret: str | None = None) -> AppTest:
+    at = AppTest.from_file(path, default_timeout=30)
+    if c is not None:
+        at.query_params["c"] = c
+    if secret is not None:
+        at.session_state[SECRET] = secret  # what the charla_owner cookie gives a real browser
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def only_conversation() -> str:
+    rows = shared_store().list_conversations()
+    assert len(rows) == 1, rows
+    return rows[0].id
+
+
+def test_user_message_is_stored_before_the_provider_answers(upstream: FakeUpstream) -> None:
+    upstream.script(Script(text="late answer", first_delay=1.5))
+    seen: list[tuple[str, str, str]] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        store = Store()  # its own connection, like another process would have
+        while True:
+            stop = done.is_set()
+            for conv in store.list_conversations():
+                rows = store.messages(conv.id)
+                seen.append(tuple((m.role, m.status, m.text) for m in rows))  # type: ignore[arg-type]
+            if stop:
+                break
+            time.sleep(0.05)
+        store.close()
+
+    at = app()
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        send(at, "remember me")
+    finally:
+        done.set()
+        watcher.join()
+    assert (("user", "finished", "remember me"),) in seen  # while the upstream had not answered yet
+    assert seen[-1][-1] == ("assistant", "finished", "late answer")
+    assert at.query_params["c"] == only_conversation()
+
+
+def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: FakeUpstream) -> None:
+    at = app()
+    at.text_area(key="system_prompt").set_value("Be brief.")
+    at.slider(key="temp_llama-3.1-8b-instant").set_value(0.4)
+    at.run()
+    at.chat_input[0].upload("notes.txt", b"alpha beta gamma", "text/plain")
+    send(at, "read this")
+    conv_id = at.query_params["c"]
+    at.feedback[0].set_value(1).run()
+    send(at, "second")
+
+    again = app(c=conv_id)
+    assert texts(again, "user") == texts(at, "user")
+    assert [x.split(" :green-badge")[0] for x in texts(again, "user")] == ["read this", "second"]
+    assert texts(again, "assistant") == texts(at, "assistant")
+    assert "notes.txt" in all_text(again)
+    assert again.text_area(key="system_prompt").value == "Be brief."
+    assert again.slider(key="temp_llama-3.1-8b-instant").value == pytest.approx(0.4)
+    assert again.feedback[0].value == 1
+    stored = shared_store().get_conversation(conv_id)
+    assert stored is not None and stored.settings["system_prompt"] == "Be brief."
+
+
+def test_image_thumbnail_comes_back(upstream: FakeUpstream) -> None:
+    at = app()
+    at.selectbox(key="model").set_value("meta-llama/llama-4-scout-17b-16e-instruct").run()
+    at.chat_input[0].upload("sun.png", _png(), "image/png")
+    send(at, "look")
+    again = app(c=at.query_params["c"])
+    assert len(again.chat_message[0].image) == 1
+    assert "sun.png" in all_text(again)
+
+
+def test_regenerate_drops_the_later_messages_in_the_store(upstream: FakeUpstream) -> None:
+    upstream.script(Script(text="first try"), Script(text="second try"))
+    at = app()
+    send(at, "q")
+    button(at, "Regenerate").click().run()
+    rows = shared_store().messages(at.query_params["c"])
+    assert [(m.role, m.text) for m in rows] == [("user", "q"), ("assistant", "second try")]
+
+
+def test_failed_and_stopped_marks_come_back(upstream: FakeUpstream) -> None:
+    upstream.script(Script(status=500))
+    at = app()
+    send(at, "will fail")
+    conv_id = at.query_params["c"]
+    again = app(c=conv_id)
+    assert again.error, "the failure is shown again"
+    assert button(again, "Retry")
+
+
+def test_unknown_c_shows_a_message_and_a_fresh_chat(upstream: FakeUpstream) -> None:
+    at = app(c="no-such-conversation")
+    assert "could not be opened" in all_text(at)
+    assert not at.chat_message
+    assert "c" not in at.query_params
+
+
+def test_another_browsers_c_shows_nothing(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARLA_ENV", "production")
+    alice, bob = new_owner_secret(), new_owner_secret()
+    at = app(secret=alice)
+    send(at, "alice's secret plan")
+    conv_id = at.query_params["c"]
+    assert shared_store().get_conversation(conv_id).owner == owner_id(alice)  # type: ignore[union-attr]
+    intruder = app(c=conv_id, secret=bob)
+    assert "could not be opened" in all_text(intruder)
+    assert "secret plan" not in all_text(intruder) and not intruder.chat_message
+    assert "alice" not in all_text(app(HISTORY, secret=bob)).lower()
+    assert "alice's secret plan" in all_text(app(HISTORY, secret=alice))
+    assert texts(app(c=conv_id, secret=alice), "user") == ["alice's secret plan"]
+
+
+def test_new_chat_clears_c(upstream: FakeUpstream) -> None:
+    at = app()
+    send(at, "one")
+    button(at, "New chat").click().run()
+    assert "c" not in at.query_params and not at.chat_message
+
+
+# --- the History page ---------------------------------------------------------------------------------------------
+
+
+def seed(*titles: str) -> list[str]:
+    store = shared_store()
+    ids = []
+    for title in titles:
+        conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+        store.add_message(conv.id, role="user", text=f"about {title}")
+        store.rename(conv.id, title)
+        ids.append(conv.id)
+        time.sleep(0.01)
+    return ids
+
+
+def titles(at: AppTest) -> list[str]:
+    return [m.value.replace("\\", "") for m in at.markdown if m.value.startswith("**")]
+
+
+def test_history_lists_newest_first_and_searches() -> None:
+    seed("Lisbon trip", "Tax forms", "Sourdough")
+    at = app(HISTORY)
+    assert titles(at) == ["**Sourdough**", "**Tax forms**", "**Lisbon trip**"]
+    at.text_input(key="history_query").set_value("lisbon").run()
+    assert titles(at) == ["**Lisbon trip**"]
+    at.text_input(key="history_query").set_value("nothinglikethis").run()
+    assert "No conversation matches" in all_text(at)
+
+
+def test_rename_and_delete_with_confirmation() -> None:
+    (conv_id,) = seed("Old name")
+    at = app(HISTORY)
+    at.text_input(key=f"title_{conv_id}").set_value("New name").run()
+    at.button(key=f"ren_{conv_id}").click().run()
+    assert titles(at) == ["**New name**"]
+    at.button(key=f"del_{conv_id}").click().run()
+    assert "cannot be undone" in all_text(at)
+    assert shared_store().get_conversation(conv_id) is not None
+    at.button(key=f"del_no_{conv_id}").click().run()
+    assert shared_store().get_conversation(conv_id) is not None
+    at.button(key=f"del_{conv_id}").click().run()
+    at.button(key=f"del_yes_{conv_id}").click().run()
+    assert shared_store().get_conversation(conv_id) is None
+    assert "Deleted" in " ".join(e.value for e in at.success)
+
+
+def test_export_buttons_and_their_content(upstream: FakeUpstream) -> None:
+    at = app()
+    send(at, "export me")
+    conv_id = at.query_params["c"]
+    page = app(HISTORY)
+    assert {b.label for b in page.download_button} == {"Markdown", "JSON"}
+    md = persist.export(shared_store(), conv_id, None, "md")
+    doc = json.loads(persist.export(shared_store(), conv_id, None, "json"))
+    assert "# export me" in md and "llama-3.1-8b-instant" in md
+    assert [m["text"] for m in doc["messages"]] == ["export me", "Echo: export me"]
+    assert doc["conversation"]["settings"]["temperature"] == 0.7
+    assert "test-key" not in md + json.dumps(doc)
+    assert persist.export(shared_store(), conv_id, owner_id(new_owner_secret()), "json") == ""
+
+
+def test_import_good_and_bad_files(upstream: FakeUpstream) -> None:
+    at = app()
+    send(at, "travel far")
+    conv_id = at.query_params["c"]
+    good = persist.export(shared_store(), conv_id, None, "json")
+    page = app(HISTORY)
+    page.file_uploader[0].upload("bad.json", b"{not json", "application/json").run()
+    assert "not valid JSON" in all_text(page) and "Nothing was changed" in all_text(page)
+    assert len(shared_store().list_conversations()) == 1
+    page.file_uploader[0].upload("good.json", good.encode(), "application/json").run()
+    assert len(shared_store().list_conversations()) == 2
