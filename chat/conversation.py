@@ -21,7 +21,7 @@ from chat.config import DEFAULT_MODEL, WINDOW_MESSAGES
 from chat.errors import ChatError, ContextTooLarge, ProviderError, UpstreamRateLimited, UpstreamUnavailable
 from chat.i18n import Lang, t
 from chat.schema import GenerationSettings, ImagePart, Message, Part, TextPart
-from chat.tokens import count_message, count_text, with_margin
+from chat.tokens import compact, count_message, count_text, with_margin
 from chat.ui_text import UI_TEXT as _UI_TEXT  # noqa: F401  (registers the strings used below)
 
 if TYPE_CHECKING:
@@ -413,15 +413,6 @@ def chip(att: ChatAttachment, lang: Lang) -> str:
     bits.append(t("ui.chip_tokens", lang, count=compact(att.tokens)))
     bits.append(t("ui.chip_fits", lang) if att.fits else t("ui.chip_no_fit", lang))
     return " · ".join(bits)
-
-
-def compact(tokens: int) -> str:
-    """'850', '8.5k', '120k'."""
-    if tokens < 1_000:
-        return str(tokens)
-    if tokens < 100_000:
-        return f"{tokens / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    return f"{round(tokens / 1_000)}k"
 
 
 # --- small texts -------------------------------------------------------------------------------------------------

@@ -78,3 +78,12 @@ def count_message(message: Message, model: ModelSpec | None = None) -> int:
 def with_margin(tokens: int) -> int:
     """`tokens` plus the reply primer and the safety margin."""
     return math.ceil((tokens + REPLY_PRIMER) * SAFETY)
+
+
+def compact(tokens: int) -> str:
+    """A token count for people: '850', '8.5k', '120k'."""
+    if tokens < 1_000:
+        return str(tokens)
+    if tokens < 100_000:
+        return f"{tokens / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+    return f"{round(tokens / 1_000)}k"

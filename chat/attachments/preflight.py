@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from chat.attachments.model import Attachment
 from chat.catalog import ModelSpec, larger_model_than, vision_model_for
 from chat.schema import ImagePart
-from chat.tokens import count_image, count_text
+from chat.tokens import compact, count_image, count_text
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,9 @@ class Preflight:
             bits.append(size)
         if self.chars:
             bits.append(f"{self.chars:,} chars")
-        bits.append(f"~{_compact(self.tokens)} tokens")
+        bits.append(f"~{compact(self.tokens)} tokens")
         bits.append("fits" if self.fits else "does not fit")
         return " · ".join(bits)
-
-
-def _compact(tokens: int) -> str:
-    if tokens < 1_000:
-        return str(tokens)
-    if tokens < 100_000:
-        return f"{tokens / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    return f"{round(tokens / 1_000)}k"
 
 
 def _after(image: ImagePart, model: ModelSpec) -> tuple[int, int] | None:

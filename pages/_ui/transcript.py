@@ -13,7 +13,6 @@ from chat.conversation import (
     ChatMessage,
     ChatState,
     chip,
-    compact,
     in_context,
     inspect_window,
     metrics_text,
@@ -23,6 +22,7 @@ from chat.conversation import (
 )
 from chat.i18n import Lang, t
 from chat.service import Caller, fallback_model
+from chat.tokens import compact
 from pages._ui.session import state, store
 from pages._ui.sidebar import switch_model
 
