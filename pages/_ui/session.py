@@ -8,6 +8,7 @@ from typing import cast
 import streamlit as st
 from pydantic import SecretStr
 
+from chat.api import clientip
 from chat.config import PROVIDERS
 from chat.conversation import ChatState, client_ip, seed_messages
 from chat.i18n import Lang
@@ -41,12 +42,18 @@ def session_key(provider: str) -> SecretStr | None:
 
 
 def caller(chat: ChatState) -> Caller:
-    """Who is asking: the session id, the client IP (normalised) and the session's own keys."""
+    """Who is asking: the session id, the client IP and the session's own keys.
+
+    The IP follows the API's rules (`chat.api.clientip`): X-Forwarded-For counts only behind the proxies named in
+    CHARLA_TRUSTED_PROXIES, so one per-IP limit holds across the UI and the API and a refresh does not reset it.
+    """
     try:
-        ip = st.context.ip_address
+        peer = client_ip(st.context.ip_address)  # None on loopback; a mock under AppTest
+        forwarded = st.context.headers.get_all("x-forwarded-for")
     except Exception:  # outside a browser session (bare script run)
-        ip = None
-    return Caller(session=chat.session, ip=client_ip(ip), keys={p: session_key(p) for p in PROVIDERS})
+        peer, forwarded = client_ip(None), []
+    ip = clientip.resolve(peer, forwarded) or peer
+    return Caller(session=chat.session, ip=ip, keys={p: session_key(p) for p in PROVIDERS})
 
 
 def store() -> Store:
