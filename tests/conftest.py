@@ -16,6 +16,8 @@ if str(REPO) not in sys.path:  # so `tests.fakes` and `chat` import however pyte
 from chat import ratelimit  # noqa: E402
 from tests.fakes import FakeUpstream  # noqa: E402
 
+pytest_plugins = ["tests.browser"]  # the live server, Chromium and page fixtures of the browser tests
+
 SCRUBBED = ("GROQ_API_KEY", "MISTRAL_API_KEY", "GROQ_BASE_URL", "MISTRAL_BASE_URL")
 
 

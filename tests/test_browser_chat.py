@@ -17,7 +17,6 @@ from tests.fakes import FakeUpstream, Script
 from tests.live import LiveServer
 
 pytestmark = BROWSER
-pytest_plugins = ["tests.browser"]  # the fake, server, browser and page fixtures
 
 
 def test_reply_streams_in_the_page(page: Any, server: LiveServer, fake: FakeUpstream) -> None:

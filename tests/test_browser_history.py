@@ -14,7 +14,6 @@ from tests.fakes import FakeUpstream, Script
 from tests.live import LiveServer
 
 pytestmark = BROWSER
-pytest_plugins = ["tests.browser"]  # the fake, server, browser and page fixtures
 
 
 def conv_of(page: Any) -> str:

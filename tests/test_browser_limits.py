@@ -13,7 +13,6 @@ from tests.fakes import FakeUpstream
 from tests.live import LiveServer
 
 pytestmark = BROWSER
-pytest_plugins = ["tests.browser"]
 
 
 @pytest.fixture(scope="module")
