@@ -67,6 +67,12 @@ _CATALOG: dict[str, dict[str, str]] = {
         "es": "Una imagen debe ser una URL https: o data:",
     },
     "val.base64": {"en": "Not valid base64 data", "es": "Los datos no son base64 válido"},
+    "val.file_bytes": {
+        "en": "A file must carry its bytes: base64 `data`, or a `data:` URL (the server never fetches a URL; "
+        "only images may be https: URLs)",
+        "es": "Un archivo debe llevar sus bytes: `data` en base64 o una URL `data:` (el servidor nunca descarga "
+        "URLs; solo las imágenes pueden ser URLs https:)",
+    },
     "val.unknown_model": {
         "en": "Unknown model. Choose one of: {options}",
         "es": "Modelo desconocido. Elige uno de: {options}",

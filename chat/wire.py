@@ -114,7 +114,7 @@ class ApiFile(BaseModel):
             data, mime = decode_data_url(self.url)
             mime = self.mediaType or mime
         else:
-            raise _custom("val.base64")
+            raise _custom("val.file_bytes")
         if len(data) > MAX_FILE_BYTES:
             raise PydanticCustomError(
                 "too_big_file", "File is larger than {maximum} bytes", {"maximum": MAX_FILE_BYTES}
