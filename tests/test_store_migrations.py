@@ -106,3 +106,27 @@ def test_run_script_keeps_trigger_bodies_whole(tmp_path: Path) -> None:
     conn.execute("INSERT INTO a VALUES (1)")
     assert conn.execute("SELECT x FROM b ORDER BY rowid").fetchall() == [(1,), (";",)]
     conn.close()
+
+
+def test_m004_with_data_upgrades_to_m005(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    conn = connect(path, run_migrations=False)
+    migrate(conn, MIGRATIONS[:4])
+    _seed(conn, 4)
+    conn.execute("UPDATE messages SET status = 'failed', error = 'The provider is down.', feedback = 1 WHERE seq = 2")
+    conn.close()
+    store = Store(path)
+    assert "m005_message_details_and_drafts" in applied(store._conn)
+    old = store.messages("old1")
+    assert [(m.text, m.status, m.error, m.details) for m in old] == [
+        ("hello walrus", "finished", None, {}),
+        ("half a rep", "failed", "The provider is down.", {}),
+    ]
+    assert old[1].feedback == 1
+    assert [c.id for c in store.list_conversations(query="walrus")] == ["old1"]  # search index rebuilt
+    draft = store.add_message("old1", role="user", text="draft narwhal", status="blocked", details={"via": "x"})
+    assert draft.id > old[1].id and draft.status == "blocked" and draft.details == {"via": "x"}
+    assert [c.id for c in store.list_conversations(query="narwhal")] == ["old1"]  # triggers work again
+    store.delete_messages_from("old1", 2)
+    assert [c.id for c in store.list_conversations(query="narwhal")] == []
+    store.close()

@@ -3,7 +3,8 @@
 ```
 chat/store/
   db.py             where the file lives (CHARLA_DATA_DIR/charla.db), WAL + synchronous=NORMAL + foreign keys
-  migrations.py     the schema as an append-only list: m001 tables, m002 FTS5, m003 owner, m004 feedback
+  migrations.py     the schema as an append-only list: m001 tables, m002 FTS5, m003 owner, m004 feedback,
+                    m005 details (error keys, fallback caption) + blocked drafts
   models.py         Conversation, ConversationSummary, StoredMessage, AttachmentMeta (frozen pydantic)
   conversations.py  Store: every read and write
   ownership.py      owner secrets and owner ids
@@ -42,6 +43,7 @@ from chat.store.models import (
     AttachmentMeta,
     Conversation,
     ConversationSummary,
+    MessageStatus,
     ReplyStatus,
     StoredMessage,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "ConversationNotFound",
     "ConversationSummary",
     "InvalidImport",
+    "MessageStatus",
     "NewMessage",
     "ReplyStatus",
     "Store",

@@ -30,6 +30,7 @@ from chat.store.models import (
     AttachmentMeta,
     Conversation,
     ConversationSummary,
+    MessageStatus,
     ReplyStatus,
     StoredMessage,
     default_title,
@@ -78,6 +79,30 @@ def _settings_json(settings: Settings) -> str:
 
 def _parts_json(parts: Sequence[AttachmentMeta]) -> str:
     return json.dumps([p.model_dump(exclude_none=True) for p in parts], ensure_ascii=False)
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _without_secrets(v) for k, v in value.items() if not SECRET_FIELD.search(str(k))}
+    if isinstance(value, list | tuple):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _details_json(details: Mapping[str, Any] | None) -> str:
+    """A message's `details` as stored: a JSON object, fields named like a secret dropped at any depth."""
+    try:
+        return json.dumps(_without_secrets(dict(details or {})), ensure_ascii=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"details must be JSON values: {e}") from e
+
+
+def _details_of(row: sqlite3.Row) -> dict[str, Any]:
+    try:
+        data = json.loads(row["details"] or "{}")
+    except (IndexError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _check_feedback(value: int | None) -> None:
@@ -177,6 +202,7 @@ class Store:
             duration=row["duration"],
             feedback=row["feedback"],
             created_at=_ts(row["created_at"]),
+            details=_details_of(row),
         )
 
     def _message_by_id(self, msg_id: int) -> StoredMessage:
@@ -307,23 +333,34 @@ class Store:
         return [self._message(r) for r in rows]
 
     def add_message(
-        self, conv_id: str, *, role: Role, text: str, parts_meta: Sequence[Mapping[str, Any]] | None = None
+        self,
+        conv_id: str,
+        *,
+        role: Role,
+        text: str,
+        parts_meta: Sequence[Mapping[str, Any]] | None = None,
+        status: MessageStatus = "finished",
+        details: Mapping[str, Any] | None = None,
     ) -> StoredMessage:
         """Append a finished message (the user's, before the provider is called). Sets the default title.
 
-        Attachment descriptions are validated as AttachmentMeta: a thumbnail over 64 KB is dropped, never
-        the message.
+        `status="blocked"` keeps a user's draft that the model could not take yet (with its attachments), so a
+        refresh loses nothing typed or attached. Attachment descriptions are validated as AttachmentMeta: a
+        thumbnail over 64 KB is dropped, never the message.
         """
         if role not in ROLES:
             raise ValueError(f"role must be one of {sorted(ROLES)}, not {role!r}")
+        if status not in ("finished", "blocked") or (status == "blocked" and role != "user"):
+            raise ValueError(f"add_message stores a finished message or a user's blocked draft, not {status!r}")
         parts = [AttachmentMeta.clean(dict(p)) for p in parts_meta or []]
         now = time.time()
         with self._write() as conn:
             title = self._existing_title(conn, conv_id)
             cur = conn.execute(
-                "INSERT INTO messages (conversation_id, seq, role, text, parts, status, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'finished', ?)",
-                (conv_id, self._next_seq(conn, conv_id), role, text, _parts_json(parts), now),
+                "INSERT INTO messages (conversation_id, seq, role, text, parts, status, details, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (conv_id, self._next_seq(conn, conv_id), role, text, _parts_json(parts), status,
+                 _details_json(details), now),  # fmt: skip
             )
             if role == "user" and title == DEFAULT_TITLE:
                 title = default_title(text, parts)
@@ -366,8 +403,13 @@ class Store:
         ttft: float | None = None,
         duration: float | None = None,
         error: str | None = None,
+        details: Mapping[str, Any] | None = None,
     ) -> None:
-        """Close the reply: final text, how it ended (`finished`, `stopped`, `cut`, `failed`) and its numbers."""
+        """Close the reply: final text, how it ended (`finished`, `stopped`, `cut`, `failed`) and its numbers.
+
+        `error` is the English sentence; `details` may hold its sentence key and parameters and the fallback
+        caption (see StoredMessage.details).
+        """
         if status not in FINAL_STATUSES:
             raise ValueError(f"a reply ends as one of {sorted(FINAL_STATUSES)}, not {status!r}")
         prompt, completion = usage if usage is not None else (None, None)
@@ -375,8 +417,8 @@ class Store:
             with self._write() as conn:
                 conn.execute(
                     "UPDATE messages SET text = ?, status = ?, error = ?, prompt_tokens = ?,"
-                    " completion_tokens = ?, ttft = ?, duration = ? WHERE id = ?",
-                    (text, status, error, prompt, completion, ttft, duration, msg_id),
+                    " completion_tokens = ?, ttft = ?, duration = ?, details = ? WHERE id = ?",
+                    (text, status, error, prompt, completion, ttft, duration, _details_json(details), msg_id),
                 )
                 conn.execute(
                     "UPDATE conversations SET updated_at = ?"
@@ -387,10 +429,16 @@ class Store:
             with _LIVE_LOCK:
                 _LIVE.discard((self._key, msg_id))
 
-    def mark_failed(self, msg_id: int, error: str) -> None:
-        """Mark a message `failed` with the sentence that says why (a user message the provider never answered)."""
+    def mark_failed(self, msg_id: int, error: str, details: Mapping[str, Any] | None = None) -> None:
+        """Mark a message `failed` with the sentence that says why (a user message the provider never answered).
+
+        `details` may hold the error's sentence key and parameters (see StoredMessage.details).
+        """
         with self._write() as conn:
-            conn.execute("UPDATE messages SET status = 'failed', error = ? WHERE id = ?", (error, msg_id))
+            conn.execute(
+                "UPDATE messages SET status = 'failed', error = ?, details = ? WHERE id = ?",
+                (error, _details_json(details), msg_id),
+            )
 
     def set_feedback(self, msg_id: int, value: int | None) -> None:
         """Thumbs up (+1), down (-1) or cleared (None)."""

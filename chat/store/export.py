@@ -126,7 +126,8 @@ def _secret_fields(value: Any, path: str = "") -> list[str]:
 
 
 def export_json(conv: Conversation, messages: list[StoredMessage]) -> str:
-    """The conversation as a versioned JSON document (see the module docstring)."""
+    """The conversation as a versioned JSON document (see the module docstring); blocked drafts are left out."""
+    messages = [m for m in messages if m.status != "blocked"]
     doc = {
         "format": FORMAT,
         "version": VERSION,
@@ -216,7 +217,8 @@ def _message_markdown(m: StoredMessage) -> list[str]:
 
 
 def export_markdown(conv: Conversation, messages: list[StoredMessage]) -> str:
-    """The conversation as Markdown for people: header with model and settings, then each message."""
+    """The conversation as Markdown for people: header with model and settings, then each message (no drafts)."""
+    messages = [m for m in messages if m.status != "blocked"]
     lines = [
         f"# {conv.title}",
         "",

@@ -171,3 +171,59 @@ def m003_conversation_owner(conn: sqlite3.Connection) -> None:
 def m004_message_feedback(conn: sqlite3.Connection) -> None:
     """Version 4: thumbs up / down on replies (+1, -1 or NULL)."""
     conn.execute("ALTER TABLE messages ADD COLUMN feedback INTEGER CHECK (feedback IN (-1, 1))")
+
+
+@migration
+def m005_message_details_and_drafts(conn: sqlite3.Connection) -> None:
+    """Version 5: `details` (a JSON object: an error's sentence key and parameters, the fallback caption, a
+    blocked draft's image data) and the user status `blocked` (a draft the model could not take yet).
+
+    SQLite cannot widen a CHECK constraint, so the table is rebuilt: copied into a new one, the old one dropped
+    (its FTS triggers with it), the new one renamed, and the index, the triggers and the search index made again.
+    """
+    (next_id,) = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone() or (0,)
+    run_script(
+        conn,
+        """
+        CREATE TABLE messages_v5 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'system')),
+            text TEXT NOT NULL DEFAULT '',
+            parts TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'finished'
+                CHECK (status IN ('streaming', 'finished', 'stopped', 'cut', 'failed', 'blocked')),
+            error TEXT,
+            model TEXT,
+            provider TEXT,
+            prompt_tokens INTEGER,
+            completion_tokens INTEGER,
+            ttft REAL,
+            duration REAL,
+            created_at REAL NOT NULL,
+            feedback INTEGER CHECK (feedback IN (-1, 1)),
+            details TEXT NOT NULL DEFAULT '{}',
+            UNIQUE (conversation_id, seq)
+        );
+        INSERT INTO messages_v5 (id, conversation_id, seq, role, text, parts, status, error, model, provider,
+                                 prompt_tokens, completion_tokens, ttft, duration, created_at, feedback)
+            SELECT id, conversation_id, seq, role, text, parts, status, error, model, provider,
+                   prompt_tokens, completion_tokens, ttft, duration, created_at, feedback FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v5 RENAME TO messages;
+        CREATE INDEX messages_streaming ON messages (status) WHERE status = 'streaming';
+        CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+        END;
+        CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages BEGIN
+            INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+        END;
+        INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+        """,
+    )
+    conn.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'messages'", (next_id,))

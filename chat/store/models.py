@@ -18,6 +18,10 @@ from chat.schema import GenerationSettings, Message, Role, TextPart
 ReplyStatus = Literal["streaming", "finished", "stopped", "cut", "failed"]
 """`streaming` while a reply is being written; the other four are final."""
 FINAL_STATUSES: frozenset[str] = frozenset({"finished", "stopped", "cut", "failed"})
+MessageStatus = Literal["streaming", "finished", "stopped", "cut", "failed", "blocked"]
+"""A stored message's status: a reply's, or `blocked` for a user's draft the model could not take yet (m005)."""
+DRAFT_IMAGES_MAX_BYTES = 5 * 1024 * 1024
+"""Most image bytes (decoded) a blocked draft keeps so that "Switch to a vision model and send" still works."""
 
 INTERRUPTED = "Interrupted: the app stopped while this reply was streaming. The text that arrived is kept."
 """The `error` note of a reply a dead process left `streaming` (its status becomes `stopped`)."""
@@ -123,8 +127,9 @@ class StoredMessage(BaseModel):
     role: Role
     text: str
     parts: list[AttachmentMeta]
-    status: ReplyStatus
+    status: MessageStatus
     error: str | None
+    """The error as an English sentence (what exports and old versions show)."""
     model: str | None
     provider: str | None
     prompt_tokens: int | None
@@ -136,6 +141,9 @@ class StoredMessage(BaseModel):
     feedback: int | None
     """+1, -1 or None."""
     created_at: datetime
+    details: dict[str, Any] = Field(default_factory=dict)
+    """m005: `error` ({key, params, kind, ...}: the error's sentence key, re-rendered in the reader's language),
+    `via` (the caption of a reply another provider gave), `draft` (a blocked draft's image data). Never a secret."""
 
     @property
     def usage(self) -> tuple[int, int] | None:
