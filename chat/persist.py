@@ -10,12 +10,22 @@ the user's message) runs before the provider is called; `ReplyWriter` opens the 
 most every `THROTTLE` seconds while it streams and closes it with its outcome, usage and timing. `finish` uses
 plain Python only, so it works in the `finally` after a Stop, where no Streamlit call does.
 
-Errors are stored as English sentences (never a sentence key, never an API key); a restored error is shown as
-that sentence.
+Errors are stored twice: as the English sentence (the `error` column, what exports and older versions read) and,
+in the message's `details` (m005), as the sentence key with its parameters, so a restored error re-renders in the
+page's current language. Parameters are kept only when they are plain numbers, names or short strings (never a
+key or a secret: parameter names that look like one make the whole entry fall back to the English sentence).
+Rows written before m005 hold only the sentence and are shown as it. `details` also keeps the "via … — …"
+caption of a reply another provider gave.
+
+A user's draft blocked before sending (an attachment that does not fit the model) is stored at once with status
+`blocked`: its text, attachment descriptions, derived text, thumbnails and, for images, the prepared image bytes
+(at most `DRAFT_IMAGES_MAX_BYTES` per message), so a refresh can still switch to a vision model and send it.
+When it is later sent, changed or removed, `sync` rewrites the store from it like any other change.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable
@@ -23,7 +33,7 @@ from typing import Any
 
 from chat.catalog import MODELS
 from chat.conversation import ChatAttachment, ChatMessage, ChatState, ErrorInfo, Status
-from chat.schema import TextPart
+from chat.schema import ImagePart, TextPart
 from chat.store import (
     AttachmentMeta,
     ReplyStatus,
@@ -33,6 +43,7 @@ from chat.store import (
     export_markdown,
     import_json,
 )
+from chat.store.models import DRAFT_IMAGES_MAX_BYTES, SECRET_FIELD
 from chat.tokens import count_text
 
 THROTTLE = 0.5
@@ -41,9 +52,9 @@ FINAL: frozenset[str] = frozenset({"finished", "stopped", "cut", "failed"})
 
 
 def persistable(msg: ChatMessage) -> bool:
-    """A user message that was sent (or failed), or a reply that ended; blocked drafts and live replies are not."""
+    """A user message that was sent, failed or blocked (a draft), or a reply that ended; live replies are not."""
     if msg.role == "user":
-        return msg.status in ("sent", "failed")
+        return msg.status in ("sent", "failed") or (msg.status == "blocked" and bool(msg.text or msg.attachments))
     return msg.status in FINAL
 
 
@@ -74,15 +85,86 @@ def save_settings(store: Store, chat: ChatState) -> None:
 
 
 def _error_text(msg: ChatMessage) -> str | None:
-    return msg.error.message("en") if msg.error is not None else None
+    if msg.error is None:
+        return None
+    if msg.error.key == "ui.stored_error":  # restored from an old row: its sentence as it was
+        return str(msg.error.params.get("text", ""))
+    return msg.error.message("en")
+
+
+_PARAM_MAX_CHARS = 500
+
+
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, bool | int | float) or (
+        isinstance(value, str) and len(value) <= _PARAM_MAX_CHARS
+    )
+
+
+def error_record(error: ErrorInfo) -> dict[str, Any] | None:
+    """What the store keeps of an error to re-render it: its sentence key and plain parameters (None if a
+    parameter is not a number, a name or a short string, or is named like a secret: then only the sentence)."""
+    params = error.params
+    if any(SECRET_FIELD.search(str(k)) or not _plain(v) for k, v in params.items()):
+        return None
+    return {"key": error.key, "params": dict(params), "kind": error.kind, "retry_after": error.retry_after,
+            "provider": error.provider, "fallback_ok": error.fallback_ok}  # fmt: skip
+
+
+def error_of(record: Any, text: str | None) -> ErrorInfo | None:
+    """The ErrorInfo of a stored error: from its key and parameters, else (an old row) its English sentence."""
+    if isinstance(record, dict) and isinstance(record.get("key"), str) and isinstance(record.get("params"), dict):
+        retry = record.get("retry_after")
+        provider = record.get("provider")
+        return ErrorInfo(
+            key=record["key"], params={str(k): v for k, v in record["params"].items() if _plain(v)},
+            kind=str(record.get("kind") or "Error"), retry_after=retry if isinstance(retry, int) else None,
+            provider=provider if isinstance(provider, str) else None, fallback_ok=record.get("fallback_ok") is True,
+        )  # fmt: skip
+    return _stored_error(text)
+
+
+def _draft(msg: ChatMessage) -> dict[str, Any]:
+    """What a blocked draft needs beyond the attachment descriptions: tokens, read errors and image bytes."""
+    atts: list[dict[str, Any]] = []
+    budget = DRAFT_IMAGES_MAX_BYTES
+    for att in msg.attachments:
+        entry: dict[str, Any] = {"tokens": att.tokens}
+        if att.error is not None:
+            entry["error"] = att.error
+        images = [p for p in att.parts if isinstance(p, ImagePart) and p.data is not None]
+        size = sum(len(p.data or b"") for p in images)
+        if images and size <= budget:
+            budget -= size
+            entry["images"] = [{"data": base64.b64encode(p.data or b"").decode("ascii"), "mime": p.mime_type,
+                                "name": p.name} for p in images]  # fmt: skip
+        elif images:
+            entry["images_dropped"] = len(images)
+        atts.append(entry)
+    return {"attachments": atts}
+
+
+def details_of(msg: ChatMessage) -> dict[str, Any]:
+    """The message's `details` for the store: its error's key and parameters, its via caption, its draft data."""
+    out: dict[str, Any] = {}
+    record = error_record(msg.error) if msg.error is not None and msg.error.key != "ui.stored_error" else None
+    if record is not None:
+        out["error"] = record
+    if msg.via:
+        out["via"] = msg.via
+    if msg.role == "user" and msg.status == "blocked":
+        out["draft"] = _draft(msg)
+    return out
 
 
 def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
     """Append `msg` to the stored conversation; its seq."""
     if msg.role == "user":
-        row = store.add_message(conv_id, role="user", text=msg.text, parts_meta=[a.meta() for a in msg.attachments])
+        row = store.add_message(conv_id, role="user", text=msg.text, parts_meta=[a.meta() for a in msg.attachments],
+                                status="blocked" if msg.status == "blocked" else "finished",
+                                details=details_of(msg))  # fmt: skip
         if msg.status == "failed":
-            store.mark_failed(row.id, _error_text(msg) or "")
+            store.mark_failed(row.id, _error_text(msg) or "", details_of(msg))
     else:
         row = store.start_reply(conv_id, model=msg.model or "", provider=msg.provider or "")
         _finish_row(store, row.id, msg)
@@ -114,6 +196,14 @@ def sync(store: Store, chat: ChatState, *, force_from: str | None = None) -> Non
         saved.append((msg.id, _insert(store, chat.conversation_id, msg)))
 
 
+def save_draft(store: Store, chat: ChatState, draft: ChatMessage, owner: str | None) -> str:
+    """A user message just blocked (an attachment does not fit): store it now, creating the conversation."""
+    conv_id = ensure_conversation(store, chat, owner)
+    save_settings(store, chat)
+    sync(store, chat, force_from=draft.id)
+    return conv_id
+
+
 def before_send(store: Store, chat: ChatState, user: ChatMessage, owner: str | None) -> str:
     """Before the provider is called: the conversation exists, its settings and the user's message are stored."""
     conv_id = ensure_conversation(store, chat, owner)
@@ -136,6 +226,7 @@ def _finish_row(store: Store, row_id: int, msg: ChatMessage) -> None:
         ttft=msg.ttft,
         duration=msg.duration,
         error=_error_text(msg),
+        details=details_of(msg),
     )
 
 
@@ -181,13 +272,32 @@ def set_feedback(store: Store, msg: ChatMessage, value: int | None) -> None:
 # --- opening a stored conversation -------------------------------------------------------------------------------
 
 
-def attachment_of(meta: AttachmentMeta) -> ChatAttachment:
-    """The chip (and, for text and PDFs, the derived text to send again) of a stored attachment."""
-    parts = (TextPart(text=meta.text, source=meta.name),) if meta.text else ()
+IMAGES_DROPPED = "This image was too large to keep with the draft: attach it again."
+
+
+def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> ChatAttachment:
+    """The chip (and, for text and PDFs, the derived text to send again) of a stored attachment.
+
+    `draft` (a blocked draft's entry for this attachment) adds its token count, its read error and the image
+    bytes kept so it can still be sent to a vision model.
+    """
+    parts: list[TextPart | ImagePart] = [TextPart(text=meta.text, source=meta.name)] if meta.text else []
+    draft = draft or {}
+    for image in draft.get("images") or []:
+        try:
+            data = base64.b64decode(str(image.get("data", "")), validate=True)
+        except ValueError:
+            continue
+        parts.append(ImagePart(data=data, mime_type=str(image.get("mime") or "image/jpeg"), name=image.get("name")))
+    tokens = draft.get("tokens")
+    error = draft.get("error")
+    if draft.get("images_dropped"):
+        error = IMAGES_DROPPED
     return ChatAttachment(
         name=meta.name, kind=meta.kind, mime_type=meta.mime or "application/octet-stream", pages=meta.pages,
-        chars=meta.chars or 0, tokens=count_text(meta.text) if meta.text else 0, notes=tuple(meta.notes),
-        thumbnail=meta.thumbnail_bytes, thumbnail_mime=meta.thumbnail_mime, parts=parts,
+        chars=meta.chars or 0, tokens=tokens if isinstance(tokens, int) else count_text(meta.text or ""),
+        notes=tuple(meta.notes), thumbnail=meta.thumbnail_bytes, thumbnail_mime=meta.thumbnail_mime,
+        parts=tuple(parts), fits=error is None, error=error if isinstance(error, str) else None,
     )  # fmt: skip
 
 
@@ -197,15 +307,21 @@ def _stored_error(text: str | None) -> ErrorInfo | None:
 
 def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
     """A stored message as the page shows it."""
+    details = row.details
+    error = error_of(details.get("error"), row.error) if row.status == "failed" else None
+    via = details.get("via") if isinstance(details.get("via"), str) else None
     if row.role == "user":
-        status: Status = "failed" if row.status == "failed" else "sent"
-        error = _stored_error(row.error) if status == "failed" else None
+        status: Status = row.status if row.status in ("failed", "blocked") else "sent"
+        draft = details.get("draft") if status == "blocked" else None
+        extra = draft.get("attachments") if isinstance(draft, dict) else None
+        extra = extra if isinstance(extra, list) and len(extra) == len(row.parts) else [None] * len(row.parts)
         msg = ChatMessage("user", row.text, status=status, error=error, model=row.model,
-                          attachments=[attachment_of(p) for p in row.parts])  # fmt: skip
+                          attachments=[attachment_of(p, d if isinstance(d, dict) else None)
+                                       for p, d in zip(row.parts, extra, strict=True)])  # fmt: skip
     else:
         msg = ChatMessage(
-            "assistant", row.text, status=row.status if row.status != "streaming" else "stopped",
-            error=_stored_error(row.error) if row.status == "failed" else None, model=row.model,
+            "assistant", row.text, status=row.status if row.status not in ("streaming", "blocked") else "stopped",
+            error=error, via=via, model=row.model,
             provider=row.provider, prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens,
             ttft=row.ttft, duration=row.duration, feedback=row.feedback, reply_to=reply_to,
             interrupted=row.interrupted or row.status == "streaming",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from chat import persist
@@ -81,3 +82,104 @@ def test_load_refuses_another_owner(tmp_path: Path) -> None:
 def test_file_stem() -> None:
     assert persist.file_stem("Trip to Lisbon!") == "trip-to-lisbon"
     assert persist.file_stem("???") == "conversation"
+
+
+def _failed_reply_chat(store: Store) -> tuple[ChatState, ChatMessage]:
+    from chat.conversation import ErrorInfo
+    from chat.errors import UpstreamUnavailable
+
+    chat = ChatState()
+    user = ChatMessage("user", "hi")
+    chat.messages.append(user)
+    persist.before_send(store, chat, user, None)
+    reply = ChatMessage("assistant", "par", status="failed", model="llama-3.1-8b-instant", provider="groq",
+                        reply_to=user.id, via="via Mistral Small (vision) — Groq was rate limited")  # fmt: skip
+    reply.error = ErrorInfo.of(UpstreamUnavailable("groq"))
+    chat.messages.append(reply)
+    persist.sync(store, chat)
+    return chat, reply
+
+
+def test_error_is_stored_as_its_key_and_restores_in_the_current_language(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    chat, reply = _failed_reply_chat(store)
+    row = store.messages(chat.conversation_id or "")[1]
+    assert row.error == reply.error.message("en")  # type: ignore[union-attr]  # the sentence, for exports
+    assert row.details["error"]["key"] == reply.error.key  # type: ignore[union-attr]
+    back = persist.load(store, chat.conversation_id or "", None)
+    assert back is not None
+    restored = back.messages[1]
+    assert restored.error is not None and restored.error.kind == reply.error.kind  # type: ignore[union-attr]
+    assert outcome_text(restored, "es", 60) == reply.error.message("es") != reply.error.message("en")  # type: ignore[union-attr]
+
+
+def test_fallback_caption_is_restored(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    chat, _ = _failed_reply_chat(store)
+    back = persist.load(store, chat.conversation_id or "", None)
+    assert back is not None and back.messages[1].via == "via Mistral Small (vision) — Groq was rate limited"
+
+
+def test_an_old_row_with_an_english_sentence_still_restores(tmp_path: Path) -> None:
+    store = Store(tmp_path / "db")
+    conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+    user = store.add_message(conv.id, role="user", text="old")
+    store.mark_failed(user.id, "The provider is down. Try again later.")  # what versions before m005 wrote
+    back = persist.load(store, conv.id, None)
+    assert back is not None and back.messages[0].status == "failed"
+    err = back.messages[0].error
+    assert err is not None and err.message("es") == "The provider is down. Try again later."
+    persist.sync(store, back, force_from=back.messages[0].id)  # rewriting it keeps the sentence as it was
+    assert store.messages(conv.id)[0].error == "The provider is down. Try again later."
+
+
+def test_secret_like_or_complex_params_keep_only_the_sentence() -> None:
+    from chat.conversation import ErrorInfo
+
+    assert persist.error_record(ErrorInfo("x", {"api_key": "sk-123"}, "E")) is None
+    assert persist.error_record(ErrorInfo("x", {"details": [{"a": 1}]}, "E")) is None
+    assert persist.error_record(ErrorInfo("x", {"seconds": 3, "provider": "Groq"}, "E")) is not None
+
+
+def test_blocked_draft_is_stored_with_its_image_and_follows_when_sent(tmp_path: Path) -> None:
+    from chat.conversation import ChatAttachment
+    from chat.schema import ImagePart
+
+    store = Store(tmp_path / "db")
+    chat = ChatState()
+    att = ChatAttachment(name="red.png", kind="image", mime_type="image/png", tokens=85, fits=False,
+                         reason="cannot see images", thumbnail=b"\x89PNG", thumbnail_mime="image/png",
+                         parts=(ImagePart(data=b"imagebytes", mime_type="image/png", name="red.png"),))  # fmt: skip
+    draft = ChatMessage("user", "what colour?", status="blocked", attachments=[att])
+    chat.messages.append(draft)
+    conv = persist.save_draft(store, chat, draft, None)
+    row = store.messages(conv)[0]
+    assert row.status == "blocked" and row.text == "what colour?" and row.parts[0].name == "red.png"
+    assert json.loads(persist.export(store, conv, None, "json"))["messages"] == []  # drafts are not exported
+    back = persist.load(store, conv, None)
+    assert back is not None
+    got = back.messages[0]
+    assert got.status == "blocked" and got.attachments[0].thumbnail == b"\x89PNG"
+    assert got.attachments[0].parts[0] == ImagePart(data=b"imagebytes", mime_type="image/png", name="red.png")
+    back.queue(got.id)  # sent: the store follows
+    persist.before_send(store, back, got, None)
+    rows = store.messages(conv)
+    assert [(r.status, r.text) for r in rows] == [("finished", "what colour?")] and "draft" not in rows[0].details
+
+
+def test_oversized_draft_images_are_not_kept(tmp_path: Path) -> None:
+    from chat.conversation import ChatAttachment
+    from chat.schema import ImagePart
+    from chat.store.models import DRAFT_IMAGES_MAX_BYTES
+
+    store = Store(tmp_path / "db")
+    chat = ChatState()
+    big = ImagePart(data=b"x" * (DRAFT_IMAGES_MAX_BYTES + 1), mime_type="image/png")
+    draft = ChatMessage("user", "big", status="blocked", attachments=[
+        ChatAttachment(name="big.png", kind="image", mime_type="image/png", fits=False, parts=(big,))])  # fmt: skip
+    chat.messages.append(draft)
+    conv = persist.save_draft(store, chat, draft, None)
+    back = persist.load(store, conv, None)
+    assert back is not None
+    att = back.messages[0].attachments[0]
+    assert not att.parts and att.error == persist.IMAGES_DROPPED and back.messages[0].blocked

@@ -63,6 +63,8 @@ def _without(user_id: str, name: str) -> None:
     recheck(msg, chat.spec, chat.max_tokens, "en")
     if not msg.blocked:
         chat.queue(user_id)
+    else:  # still a draft: the store follows (it is rewritten from this message)
+        persist.sync(store(), chat, force_from=user_id)
 
 
 def _remove(user_id: str) -> None:
@@ -124,6 +126,8 @@ def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last
                 st.button(t("ui.cancel", lang), key=f"ec_{msg.id}", on_click=_edit_done, args=(msg.id, False))
         elif msg.text:
             st.markdown(msg.text)
+        if msg.status == "blocked":  # why each file does not fit, for the current model, in the current language
+            recheck(msg, chat.spec, chat.max_tokens, lang)
         attachments(msg, lang)
         if msg.status == "blocked":
             _blocked_actions(chat, msg, lang)

@@ -35,7 +35,7 @@ from chat.i18n import Lang, t
 from chat.schema import ChatRequest
 from chat.service import Caller
 from chat.stream import paced
-from pages._ui import transcript
+from pages._ui import owner, transcript
 from pages._ui.session import state, store
 
 CURSOR = " ▌"
@@ -68,6 +68,10 @@ def take_submission(chat: ChatState, value: Any, lang: Lang) -> None:
     chat.messages.append(msg)
     if msg.blocked or (not msg.text and not msg.attachments):
         msg.status = "blocked"
+        if msg.blocked:  # stored now, so a refresh loses neither the text nor the files
+            conv_id = persist.save_draft(store(), chat, msg, owner.current())
+            if st.query_params.get("c") != conv_id:
+                st.query_params["c"] = conv_id
         st.rerun()
     chat.pending, chat.pending_model, chat.pending_via = msg.id, None, None
 
