@@ -219,3 +219,76 @@ def test_import_good_and_bad_files(upstream: FakeUpstream) -> None:
     assert len(shared_store().list_conversations()) == 1
     page.file_uploader[0].upload("good.json", good.encode(), "application/json").run()
     assert len(shared_store().list_conversations()) == 2
+
+
+# --- restore looks exactly as it did (m005) -----------------------------------------------------------------------
+
+
+def test_a_stored_error_comes_back_in_spanish(upstream: FakeUpstream) -> None:
+    upstream.script(Script(status=500))
+    at = app()
+    send(at, "will fail")
+    english = at.error[0].value
+    again = app(c=at.query_params["c"])
+    again.radio(key="lang").set_value("es").run()
+    assert again.error and again.error[0].value != english
+    assert button(again, "Reintentar")
+    assert "Reintentar" not in english
+
+
+def test_a_fallback_reply_keeps_its_via_caption(upstream: FakeUpstream) -> None:
+    upstream.script(Script(status=429, retry_after=20))
+    at = app()
+    send(at, "hello")
+    button(at, "Send with Mistral Small (vision) instead").click().run()
+    again = app(c=at.query_params["c"])
+    via = [c.value for c in again.chat_message[-1].caption]
+    assert any("via Mistral Small (vision) — Groq was rate limited" in c for c in via)
+
+
+def test_a_blocked_draft_survives_a_refresh_then_is_sent(upstream: FakeUpstream) -> None:
+    at = app()
+    at.chat_input[0].upload("red.png", _png(), "image/png")
+    send(at, "what colour?")
+    conv_id = at.query_params["c"]
+    assert [m.status for m in shared_store().messages(conv_id)] == ["blocked"]
+    again = app(c=conv_id)
+    assert texts(again, "user")[0].startswith("what colour?")
+    assert len(again.chat_message[0].image) == 1 and "Not sent yet" in " ".join(w.value for w in again.warning)
+    assert any("cannot see images" in c.value for c in again.chat_message[0].caption)
+    button(again, "Switch to Llama 4 Scout 17B (vision) and send").click().run()
+    parts = upstream.chat_requests()[0].body["messages"][-1]["content"]
+    assert any(p["type"] == "image_url" and p["image_url"]["url"].startswith("data:image/") for p in parts)
+    rows = shared_store().messages(conv_id)
+    assert [(m.role, m.status) for m in rows] == [("user", "finished"), ("assistant", "finished")]
+
+
+def test_a_blocked_draft_survives_a_refresh_then_is_removed(upstream: FakeUpstream) -> None:
+    at = app()
+    at.chat_input[0].upload("red.png", _png(), "image/png")
+    send(at, "keep my words")
+    again = app(c=at.query_params["c"])
+    button(again, "Remove").click().run()
+    assert not again.chat_message and again.chat_input[0].proto.value == "keep my words"
+    assert shared_store().messages(at.query_params["c"]) == []
+    assert upstream.chat_requests() == []
+
+
+def test_a_blocked_draft_restored_can_be_sent_without_its_image(upstream: FakeUpstream) -> None:
+    at = app()
+    at.chat_input[0].upload("red.png", _png(), "image/png")
+    send(at, "just text please")
+    again = app(c=at.query_params["c"])
+    button(again, "Send without red.png").click().run()
+    assert upstream.chat_requests()[0].last_user_text == "just text please"
+    assert [m.status for m in shared_store().messages(at.query_params["c"])] == ["finished", "finished"]
+
+
+def test_an_old_plain_english_error_row_still_restores(upstream: FakeUpstream) -> None:
+    store = shared_store()
+    conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+    row = store.add_message(conv.id, role="user", text="from long ago")
+    store.mark_failed(row.id, "The provider is down. Try again later.")
+    again = app(c=conv.id)
+    assert again.error[0].value == "The provider is down. Try again later."
+    assert button(again, "Retry")
