@@ -1,8 +1,8 @@
 """What the chat page shows and keeps, without Streamlit: one plain record per displayed message.
 
-`ChatMessage` is what a later step persists (role, text, attachment metadata, outcome, error, usage, timing,
-model, provider, feedback); the converted parts of attachments ride along in memory only, so a Retry, an edit or
-a regenerate can send them again. `ChatState` is the whole page: the messages, the settings and what is
+`ChatMessage` is what `chat.persist` writes to the store (role, text, attachment metadata, outcome, error,
+usage, timing, model, provider, feedback); the converted parts of attachments ride along in memory, so a Retry,
+an edit or a regenerate can send them again. `ChatState` is the whole page: the messages, the settings and what is
 pending. The functions here decide what is sent (`context_for`), what the context inspector shows
 (`inspect_window`), how an attachment's chip reads (`chip`), and how the quota reads (`quota_text`).
 """
@@ -163,17 +163,6 @@ class ChatMessage:
     def blocked(self) -> bool:
         """True while an attachment keeps this message from being sent."""
         return any(not a.sendable for a in self.attachments)
-
-    def record(self) -> dict[str, Any]:
-        """A plain dict of everything a store keeps about this message."""
-        return {
-            "id": self.id, "role": self.role, "text": self.text, "status": self.status,
-            "attachments": [a.meta() for a in self.attachments],
-            "error": self.error.message("en") if self.error else None, "model": self.model,
-            "provider": self.provider, "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens, "ttft": self.ttft, "duration": self.duration,
-            "feedback": self.feedback, "via": self.via,
-        }  # fmt: skip
 
 
 @dataclass

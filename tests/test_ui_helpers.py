@@ -171,10 +171,3 @@ def test_too_many_tokens_blocks_with_reason() -> None:
     msg = ChatMessage("user", "summarise", attachments=[att])
     recheck(msg, get_model("llama-3.1-8b-instant"), None, "es")
     assert msg.blocked and "tokens" in (att.reason or "") and "necesita" in (att.reason or "")
-
-
-def test_record_is_plain_and_keyless() -> None:
-    msg = ChatMessage("assistant", "hi", status="stopped", feedback=1)
-    rec = msg.record()
-    assert rec["status"] == "stopped" and rec["feedback"] == 1
-    assert not [k for k in rec if "key" in k or "secret" in k]
