@@ -13,18 +13,17 @@ become page-marked text, or page images when they have no text layer; text files
 
 from __future__ import annotations
 
-from chat.attachments.detect import SUPPORTED, Kind, describe, expected_kind, sniff
+from chat.attachments import text as text  # registers the "att.*" sentences with chat.i18n
+from chat.attachments.detect import Kind, expected_kind, look_of, sniff
 from chat.attachments.fit import fit_images
 from chat.attachments.images import MAX_SIDE, prepare_image
-from chat.attachments.model import Attachment, Progress, megabytes, refuse
+from chat.attachments.model import Attachment, Progress, Refusal, note, refuse
 from chat.attachments.pdfs import convert_pdf
 from chat.attachments.preflight import Preflight, preflight
 from chat.attachments.texts import decode_text, text_block
 from chat.schema import MAX_FILE_BYTES, TextPart
 
-__all__ = ["Attachment", "Preflight", "convert", "fit_images", "preflight"]
-
-_KIND_WORDS: dict[Kind, str] = {"pdf": "a PDF", "image": "an image", "text": "a text file"}
+__all__ = ["Attachment", "Preflight", "Refusal", "convert", "fit_images", "preflight"]
 
 
 def convert(
@@ -33,25 +32,17 @@ def convert(
     """Turn the file `name` with bytes `data` into parts; AttachmentError says why it cannot and what to do."""
     name = name.strip() or "file"
     if not data:
-        raise refuse(name, "the file is empty. Attach it again once it has content.")
+        raise refuse(name, "att.empty")
     if len(data) > MAX_FILE_BYTES:
-        raise refuse(
-            name,
-            f"the file is {megabytes(len(data))}; the largest attachment is {megabytes(MAX_FILE_BYTES)}. "
-            "Send a smaller or shorter version.",
-        )
+        raise refuse(name, "att.too_big", size=len(data), limit=MAX_FILE_BYTES)
     found = sniff(data)
     expected = expected_kind(name, declared_mime)
     actual: Kind | None = found.kind if found else None
     if expected in ("pdf", "image") and actual != expected:
-        raise refuse(
-            name,
-            f"this file is not {_KIND_WORDS[expected]} (its bytes look like {describe(data)}). "
-            "Check that you picked the right file, or export it again.",
-        )
+        raise refuse(name, "att.not_pdf" if expected == "pdf" else "att.not_image", looks=look_of(data))
     notes: tuple[str, ...] = ()
     if found and expected == "text":
-        notes = (f"named like a text file, but its bytes are {found.label}: read as such",)
+        notes = (note("att.note.text_named", looks=found.look),)
     if found and found.kind == "pdf":
         att = convert_pdf(name, data, progress)
         return _with_notes(att, notes)
@@ -67,14 +58,11 @@ def convert(
 def _convert_text(name: str, data: bytes) -> Attachment:
     decoded = decode_text(data)
     if decoded is None:
-        raise refuse(
-            name,
-            f"Charla cannot read this file (its bytes look like {describe(data)}). Supported: {SUPPORTED}.",
-        )
+        raise refuse(name, "att.unsupported", looks=look_of(data))
     text, encoding = decoded
     fenced, chars, notes = text_block(name, text)
     if encoding == "cp1252":
-        notes = ("read as Windows-1252 (not UTF-8)", *notes)
+        notes = (note("att.note.cp1252"), *notes)
     mime = "text/plain" if encoding.startswith("utf-8") else f"text/plain; charset={encoding}"
     return Attachment(name, "text", mime, (TextPart(text=fenced, source=name),), None, chars, None, notes,
                       len(data))  # fmt: skip

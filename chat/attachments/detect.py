@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
+from chat.attachments.text import SUPPORTED_EN, looks
+
 Kind = Literal["image", "pdf", "text"]
 
-SUPPORTED = "images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files (TXT, MD, CSV, JSON, source code)"
+SUPPORTED = SUPPORTED_EN
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 
@@ -20,29 +22,31 @@ class Sniffed:
     kind: Kind
     mime_type: str
     label: str
+    look: str = ""
+    """The id of `label` in the "att.looks.*" sentences (for other languages)."""
 
 
 def sniff(data: bytes) -> Sniffed | None:
     """The image or PDF format `data` starts with; None for anything else (text is decided elsewhere)."""
     head = data[:32]
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return Sniffed("image", "image/png", "a PNG image")
+        return Sniffed("image", "image/png", "a PNG image", "png")
     if head.startswith(b"\xff\xd8\xff"):
-        return Sniffed("image", "image/jpeg", "a JPEG image")
+        return Sniffed("image", "image/jpeg", "a JPEG image", "jpeg")
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return Sniffed("image", "image/gif", "a GIF image")
+        return Sniffed("image", "image/gif", "a GIF image", "gif")
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return Sniffed("image", "image/webp", "a WebP image")
+        return Sniffed("image", "image/webp", "a WebP image", "webp")
     if head[:2] == b"BM" and len(head) >= 26 and head[14] in (12, 40, 52, 56, 64, 108, 124):
-        return Sniffed("image", "image/bmp", "a BMP image")
+        return Sniffed("image", "image/bmp", "a BMP image", "bmp")
     if head[4:8] == b"ftyp":
         brands = _ftyp_brands(data)
         if brands and brands[0] in (b"avif", b"avis"):
-            return Sniffed("image", "image/avif", "an AVIF image")
+            return Sniffed("image", "image/avif", "an AVIF image", "avif")
         if any(b in _HEIF_BRANDS for b in brands):
-            return Sniffed("image", "image/heic", "a HEIC/HEIF image")
+            return Sniffed("image", "image/heic", "a HEIC/HEIF image", "heic")
     if b"%PDF-" in data[:1024]:
-        return Sniffed("pdf", "application/pdf", "a PDF document")
+        return Sniffed("pdf", "application/pdf", "a PDF document", "pdf")
     return None
 
 
@@ -54,43 +58,49 @@ def _ftyp_brands(data: bytes) -> list[bytes]:
 
 
 _OTHER_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
-    (b"PK\x03\x04", 0, "a ZIP archive (for example .docx, .xlsx, .pptx or .zip)"),
-    (b"\x1f\x8b", 0, "a gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive"),
-    (b"Rar!", 0, "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0", 0, "an old Microsoft Office file (.doc, .xls, .ppt)"),
-    (b"\x7fELF", 0, "a program (ELF executable)"),
-    (b"MZ", 0, "a Windows program"),
-    (b"ID3", 0, "an MP3 audio file"),
-    (b"OggS", 0, "an Ogg audio/video file"),
-    (b"fLaC", 0, "a FLAC audio file"),
-    (b"\x00\x00\x01\x00", 0, "an icon (.ico)"),
-    (b"II*\x00", 0, "a TIFF image"),
-    (b"MM\x00*", 0, "a TIFF image"),
-    (b"{\\rtf", 0, "an RTF document"),
-    (b"SQLite format 3", 0, "an SQLite database"),
+    (b"PK\x03\x04", 0, "zip"),
+    (b"\x1f\x8b", 0, "gzip"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "7z"),
+    (b"Rar!", 0, "rar"),
+    (b"\xd0\xcf\x11\xe0", 0, "ole"),
+    (b"\x7fELF", 0, "elf"),
+    (b"MZ", 0, "exe"),
+    (b"ID3", 0, "mp3"),
+    (b"OggS", 0, "ogg"),
+    (b"fLaC", 0, "flac"),
+    (b"\x00\x00\x01\x00", 0, "ico"),
+    (b"II*\x00", 0, "tiff"),
+    (b"MM\x00*", 0, "tiff"),
+    (b"{\\rtf", 0, "rtf"),
+    (b"SQLite format 3", 0, "sqlite"),
 )
+"""Other formats Charla names in a refusal: magic bytes, offset, and the "att.looks.*" id."""
 
 
 def describe(data: bytes) -> str:
     """What `data` looks like, for an error sentence: 'a PNG image', 'a ZIP archive …', 'plain text'."""
+    return looks(look_of(data))
+
+
+def look_of(data: bytes) -> str:
+    """The id ("att.looks.<id>") of what `data` looks like: 'png', 'zip', 'text', 'binary', 'empty', …"""
     if not data:
-        return "nothing (the file is empty)"
+        return "empty"
     found = sniff(data)
     if found:
-        return found.label
-    for magic, offset, label in _OTHER_SIGNATURES:
+        return found.look
+    for magic, offset, look in _OTHER_SIGNATURES:
         if data[offset : offset + len(magic)] == magic:
-            return label
+            return look
     if data[4:8] == b"ftyp":
-        return "a video or audio file (MP4/MOV)"
+        return "mp4"
     if data[:4] == b"RIFF":
-        return "a RIFF media file (WAV or AVI)"
+        return "riff"
     from chat.attachments.texts import decode_text
 
     if decode_text(data) is not None:
-        return "plain text"
-    return "unrecognised binary data"
+        return "text"
+    return "binary"
 
 
 _IMAGE_EXT = {".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".webp", ".gif", ".bmp", ".heic", ".heif", ".hif", ".avif"}

@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from PIL import Image
 
 from chat.attachments.images import encode, finish, open_image
-from chat.attachments.model import megabytes, refuse
+from chat.attachments.model import refuse, refuse_all
 from chat.catalog import ModelSpec, vision_model_for
-from chat.errors import AttachmentError
 from chat.schema import ImagePart
 
 _ATTEMPTS = 8
@@ -28,20 +27,16 @@ def fit_images(images: Sequence[ImagePart], model: ModelSpec) -> list[ImagePart]
         return []
     if not model.vision:
         vision = vision_model_for(model.provider)
-        raise refuse(_names(images), f"{model.label} cannot see images: switch to {vision.label}.")
+        raise refuse_all(_names(images), "att.no_vision", model=model.label, vision=vision.label)
     if len(images) > model.max_images:
-        raise refuse(
-            _names(images),
-            f"{len(images)} images, but {model.label} takes at most {model.max_images} per request. "
-            "Remove some and send them in another message.",
-        )
+        raise refuse_all(_names(images), "att.too_many_images", count=len(images), model=model.label,
+                         maximum=model.max_images)  # fmt: skip
     limits = _byte_limits([_size(p) for p in images], model)
     return [_fit_one(p, model.max_image_pixels, limit) for p, limit in zip(images, limits, strict=True)]
 
 
-def _names(images: Sequence[ImagePart]) -> str:
-    names = [p.name or "image" for p in images]
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+def _names(images: Sequence[ImagePart]) -> list[str]:
+    return [p.name or "image" for p in images]
 
 
 def _size(part: ImagePart) -> int:
@@ -75,7 +70,7 @@ def _fit_one(part: ImagePart, max_pixels: int, max_bytes: int) -> ImagePart:
     try:
         im.load()
     except Exception as exc:  # a damaged stream: Pillow raises many types
-        raise refuse(name, f"the image cannot be decoded ({str(exc)[:120]}).") from None
+        raise refuse(name, "att.undecodable", detail=str(exc)[:120]) from None
     if im.width * im.height <= max_pixels and len(data) <= max_bytes:
         update = {"data": data, "url": None, "width": im.width, "height": im.height}
         return part.model_copy(update=update)
@@ -95,7 +90,7 @@ def _shrink(im: Image.Image, name: str, mime: str, max_pixels: int, max_bytes: i
         if part.size <= max_bytes:
             return part
         scale *= min(_SHRINK, math.sqrt(max_bytes / part.size) * 0.95)
-    raise refuse(name, f"the image cannot be made smaller than {megabytes(max_bytes)} for this model.")
+    raise refuse(name, "att.cannot_shrink", limit=max_bytes)
 
 
 def _has_alpha(im: Image.Image) -> bool:
@@ -109,5 +104,5 @@ def _bytes_of(part: ImagePart) -> bytes | None:
         try:
             return base64.b64decode(part.url.partition(",")[2], validate=False)
         except (binascii.Error, ValueError):
-            raise AttachmentError(name=part.name or "image", reason="its data: URL is not valid base64.") from None
+            raise refuse(part.name or "image", "att.bad_data_url") from None
     return None

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from chat.attachments.model import pixels, refuse
+from chat.attachments.model import Refusal, note, pixels, refuse
 from chat.errors import AttachmentError
 from chat.schema import ImagePart
 
@@ -60,12 +60,16 @@ def _srgb() -> ImageCms.ImageCmsProfile:
 
 
 def bomb_reason(size: tuple[int, int] | None) -> str:
-    """The sentence for an image too large to open safely."""
-    declared = f"declares {pixels(size)} pixels" if size else "declares an enormous size"
-    return (
-        f"the image {declared}, more than the {MAX_SOURCE_PIXELS // 1_000_000} megapixels Charla opens "
-        "(it may be a decompression bomb). Resize it and attach it again."
-    )
+    """The (English) sentence for an image too large to open safely."""
+    return bomb("image", size).reason_in("en")
+
+
+def bomb(name: str, size: tuple[int, int] | None) -> Refusal:
+    """The refusal of an image too large to open safely."""
+    megapixels = MAX_SOURCE_PIXELS // 1_000_000
+    if size:
+        return refuse(name, "att.bomb", pixels=pixels(size), megapixels=megapixels)
+    return refuse(name, "att.bomb_unknown", megapixels=megapixels)
 
 
 def open_image(name: str, data: bytes) -> Image.Image:
@@ -80,23 +84,22 @@ def open_image(name: str, data: bytes) -> Image.Image:
                 im.seek(1)
                 im.seek(0)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise refuse(name, bomb_reason(None)) from None
+        raise bomb(name, None) from None
     except UnidentifiedImageError:
-        raise refuse(name, "the image cannot be read: it is damaged or in a format Pillow does not know. "
-                     "Open it and save it again as PNG or JPEG.") from None  # fmt: skip
+        raise refuse(name, "att.image_unreadable") from None
     except AttachmentError:
         raise
     except Exception as exc:  # Pillow's parsers raise OSError, ValueError, SyntaxError, IndexError, … on damage
-        raise refuse(name, f"the image cannot be read ({_short(exc)}). Save it again as PNG or JPEG.") from None
+        raise refuse(name, "att.image_unreadable_detail", detail=_short(exc)) from None
     return im
 
 
 def check_size(name: str, size: tuple[int, int]) -> None:
     """Refuse images declaring more than MAX_SOURCE_PIXELS, or no pixels at all."""
     if size[0] * size[1] > MAX_SOURCE_PIXELS:
-        raise refuse(name, bomb_reason(size))
+        raise bomb(name, size)
     if size[0] < 1 or size[1] < 1:
-        raise refuse(name, f"the image declares an empty size ({pixels(size)}).")
+        raise refuse(name, "att.empty_size", pixels=pixels(size))
 
 
 def _short(exc: BaseException) -> str:
@@ -109,7 +112,7 @@ def prepare_image(name: str, data: bytes, *, max_side: int = MAX_SIDE) -> Prepar
     im = open_image(name, data)
     notes: list[str] = []
     if getattr(im, "is_animated", False):
-        notes.append("animated image: first frame only")
+        notes.append(note("att.note.animated"))
     orientation = _orientation(im)
     source_format = "JPEG" if im.format in ("JPEG", "MPO") else (im.format or "")
     w, h = im.size
@@ -121,22 +124,17 @@ def prepare_image(name: str, data: bytes, *, max_side: int = MAX_SIDE) -> Prepar
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise refuse(name, bomb_reason((w, h))) from None
+        raise bomb(name, (w, h)) from None
     except Exception as exc:  # a damaged stream: Pillow raises many types
-        cut = "truncated" in str(exc) or isinstance(exc, EOFError)
-        reason = (
-            "the image file is cut off (truncated), probably by an interrupted download or copy. "
-            "Get the complete file and attach it again."
-            if cut
-            else f"the image cannot be decoded ({_short(exc)}). Save it again as PNG or JPEG."
-        )
-        raise refuse(name, reason) from None
+        if "truncated" in str(exc) or isinstance(exc, EOFError):
+            raise refuse(name, "att.truncated") from None
+        raise refuse(name, "att.undecodable_save", detail=_short(exc)) from None
     upright = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
     if orientation not in (0, 1):
         im = ImageOps.exif_transpose(im)
-        notes.append("rotated upright")
+        notes.append(note("att.note.rotated"))
     if _has_location(im):
-        notes.append("location data removed")
+        notes.append(note("att.note.location"))
     part, more = finish(im, name, source_format=source_format, max_side=max_side, original=upright)
     return Prepared(part, upright, (*notes, *more))
 
@@ -163,7 +161,7 @@ def finish(
     notes: list[str] = []
     icc = im.info.get("icc_profile") if isinstance(im.info.get("icc_profile"), bytes) else None
     if im.mode == "CMYK":
-        notes.append("CMYK converted to RGB")
+        notes.append(note("att.note.cmyk"))
     alpha = _wants_alpha(im)
     target = "RGBA" if alpha else ("L" if im.mode in ("1", "L", "I", "I;16", "F") else "RGB")
     if im.mode not in (target, "CMYK", "RGB"):
@@ -172,7 +170,7 @@ def finish(
     if max(im.size) > max_side:
         im = im.resize(_fit_box(im.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     if im.size != before:
-        notes.append(f"downscaled from {pixels(before)} to {pixels(im.size)}")
+        notes.append(note("att.note.downscaled", before=pixels(before), after=pixels(im.size)))
     im = _to_srgb(im, icc, target)
     if target == "RGBA" and im.getchannel("A").getextrema() == (255, 255):
         im, target = im.convert("RGB"), "RGB"

@@ -8,7 +8,8 @@ import re
 from typing import Any
 
 from chat.attachments.images import MAX_SIDE, check_size, finish
-from chat.attachments.model import Attachment, Progress, refuse
+from chat.attachments.model import Attachment, Progress, note, refuse
+from chat.attachments.text import render
 from chat.errors import AttachmentError
 from chat.schema import ImagePart, TextPart
 
@@ -20,10 +21,8 @@ MAX_PAGE_IMAGES = 8
 """Pages of a scanned PDF sent as images (Mistral takes 8 images per request)."""
 MIN_CHARS_PER_PAGE = 20
 """Below this many extracted characters per page on average, a PDF is treated as having no text layer."""
-NO_TEXT_NO_IMAGES = (
-    "this PDF has no text layer (it looks scanned) and its page images cannot be extracted. "
-    "Run OCR on it (or export the pages as PNG/JPEG) and attach the result."
-)
+NO_TEXT_NO_IMAGES = render("att.pdf_no_text")
+"""The (English) reason for a scanned PDF whose page images cannot be extracted."""
 
 
 def marker(name: str, page: int, total: int) -> str:
@@ -40,7 +39,7 @@ def convert_pdf(name: str, data: bytes, progress: Progress | None = None) -> Att
     except Exception as exc:
         raise _damaged(name, exc) from None
     if total == 0:
-        raise refuse(name, "the PDF has no pages. Export it again and attach the new file.")
+        raise refuse(name, "att.pdf_no_pages")
     texts = _extract(name, reader, total, progress)
     extracted = sum(len(t) for t in texts)
     if extracted < MIN_CHARS_PER_PAGE * len(texts):
@@ -48,9 +47,9 @@ def convert_pdf(name: str, data: bytes, progress: Progress | None = None) -> Att
         if images:
             return _scanned(name, data, images, texts, total, notes)
         if not extracted:
-            raise refuse(name, NO_TEXT_NO_IMAGES)
+            raise refuse(name, "att.pdf_no_text")
     if total > len(texts):
-        notes.append(f"pages {len(texts) + 1}–{total} not included (page cap {MAX_PDF_PAGES})")
+        notes.append(note("att.note.page_cap", first=len(texts) + 1, total=total, cap=MAX_PDF_PAGES))
     blocks, chars = _join(name, texts, total, notes)
     part = TextPart(text="\n\n".join(blocks), source=name)
     return Attachment(name, "pdf", "application/pdf", (part,), total, chars, None, tuple(notes), len(data))
@@ -65,14 +64,12 @@ def _open(name: str, data: bytes, notes: list[str]) -> Any:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             if reader.decrypt("") == PasswordType.NOT_DECRYPTED:
-                raise refuse(name, "this PDF is password-protected. Remove the password (for example, "
-                             "print it to a new PDF) and attach it again.")  # fmt: skip
-            notes.append("encrypted PDF opened (no password needed)")
+                raise refuse(name, "att.password")
+            notes.append(note("att.note.pdf_encrypted"))
     except DependencyError:
-        raise refuse(name, "this PDF is AES-encrypted and reading it needs the 'cryptography' package, "
-                     "which is missing. Install it, or attach an unencrypted copy.") from None  # fmt: skip
+        raise refuse(name, "att.pdf_aes") from None
     except RecursionError:
-        raise refuse(name, "the PDF is too deeply nested to read safely. Export it again.") from None
+        raise refuse(name, "att.pdf_nested") from None
     except AttachmentError:
         raise
     except Exception as exc:  # pypdf raises many types on damaged input
@@ -82,8 +79,7 @@ def _open(name: str, data: bytes, notes: list[str]) -> Any:
 
 def _damaged(name: str, exc: BaseException) -> Exception:
     detail = str(exc).strip().splitlines()[0][:100] if str(exc).strip() else type(exc).__name__
-    return refuse(name, f"the PDF is damaged and cannot be read ({detail}). "
-                  "Open it and export or print it to a new PDF, then attach that.")  # fmt: skip
+    return refuse(name, "att.pdf_damaged", detail=detail)
 
 
 def _extract(name: str, reader: Any, total: int, progress: Progress | None) -> list[str]:
@@ -121,19 +117,16 @@ def _join(name: str, texts: list[str], total: int, notes: list[str]) -> tuple[li
             blocks.append(f"{marker(name, number, total)}\n{text[:room]}")
             chars += room
             last = len(texts)
-            rest = f"; pages {number + 1}–{last} not included" if number < last else ""
-            notes.append(f"page {number} cut{rest} (character cap {MAX_PDF_CHARS:,})")
+            if number < last:
+                notes.append(note("att.note.char_cut", page=number, first=number + 1, last=last, cap=MAX_PDF_CHARS))
+            else:
+                notes.append(note("att.note.char_cut_last", page=number, cap=MAX_PDF_CHARS))
             break
         blocks.append(f"{marker(name, number, total)}\n{text or '(no text on this page)'}")
         chars += len(text)
     if empty:
-        notes.append(f"no text on {_page_list(empty)} (scanned or blank; not included)")
+        notes.append(note("att.note.no_text_on", pages=tuple(empty)))
     return blocks, chars
-
-
-def _page_list(pages: list[int]) -> str:
-    shown = ", ".join(str(p) for p in pages[:10]) + (f" and {len(pages) - 10} more" if len(pages) > 10 else "")
-    return ("page " if len(pages) == 1 else "pages ") + shown
 
 
 def _page_images(name: str, reader: Any, total: int) -> list[ImagePart]:
@@ -153,9 +146,9 @@ def _scanned(
     characters that were found, so nothing is lost)."""
     pages = min(total, MAX_PAGE_IMAGES)
     plural = "s" if len(images) != 1 else ""
-    notes.append(f"no text layer: sent as {len(images)} page image{plural} (needs a vision model)")
+    notes.append(note("att.note.scanned_many" if plural else "att.note.scanned_one", count=len(images)))
     if total > pages:
-        notes.append(f"pages {pages + 1}–{total} not included (page-image cap {MAX_PAGE_IMAGES})")
+        notes.append(note("att.note.image_cap", first=pages + 1, total=total, cap=MAX_PAGE_IMAGES))
     lines = [
         f"[{name} — {total} page{'s' if total != 1 else ''}, no text layer: "
         f"{len(images)} page image{plural} follow{'' if plural else 's'}]"

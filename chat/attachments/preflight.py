@@ -6,7 +6,9 @@ import math
 from dataclasses import dataclass
 
 from chat.attachments.model import Attachment
+from chat.attachments.text import Note, render
 from chat.catalog import ModelSpec, larger_model_than, vision_model_for
+from chat.i18n import Lang
 from chat.schema import ImagePart
 from chat.tokens import compact, count_image, count_text
 
@@ -24,22 +26,29 @@ class Preflight:
     tokens: int
     fits: bool
     reason: str | None
-    """Why it does not fit, naming what to do; None when it fits."""
+    """Why it does not fit, naming what to do, in English (a :class:`Note`); None when it fits."""
 
-    def label(self) -> str:
+    def reason_in(self, lang: Lang = "en") -> str | None:
+        """`reason` in `lang`; None when it fits."""
+        if self.reason is None:
+            return None
+        return self.reason.text(lang) if isinstance(self.reason, Note) else self.reason
+
+    def label(self, lang: Lang = "en") -> str:
         """One line for the file's chip: 'report.pdf · 12 pp · 34,120 chars · ~8.5k tokens · fits'."""
         bits = [self.name]
         if self.pages is not None:
-            bits.append(f"{self.pages} pp" if self.pages != 1 else "1 p")
+            bits.append(render("att.chip.pages_many", lang, {"count": self.pages}) if self.pages != 1
+                        else render("att.chip.pages_one", lang))  # fmt: skip
         if self.pixels_before is not None:
             size = f"{self.pixels_before[0]}×{self.pixels_before[1]}"
             if self.pixels_after is not None and self.pixels_after != self.pixels_before:
                 size += f" → {self.pixels_after[0]}×{self.pixels_after[1]}"
             bits.append(size)
         if self.chars:
-            bits.append(f"{self.chars:,} chars")
-        bits.append(f"~{compact(self.tokens)} tokens")
-        bits.append("fits" if self.fits else "does not fit")
+            bits.append(render("att.chip.chars", lang, {"chars": self.chars}))
+        bits.append(render("att.chip.tokens", lang, {"tokens": compact(self.tokens)}))
+        bits.append(render("att.chip.fits" if self.fits else "att.chip.no_fit", lang))
         return " · ".join(bits)
 
 
@@ -74,27 +83,20 @@ def preflight(att: Attachment, model: ModelSpec, *, budget_tokens: int | None = 
     )
 
 
-def _reason(att: Attachment, model: ModelSpec, images: list[ImagePart], tokens: int, budget: int) -> str | None:
+def _reason(att: Attachment, model: ModelSpec, images: list[ImagePart], tokens: int, budget: int) -> Note | None:
     if images and not model.vision:
-        vision = vision_model_for(model.provider)
-        what = "cannot see images" if att.kind == "image" else (
-            f"cannot see images, and this PDF has no text layer (it is sent as {len(images)} page image"
-            f"{'s' if len(images) != 1 else ''})"
-        )  # fmt: skip
-        return f"{model.label} {what}: switch to {vision.label}."
+        vision = vision_model_for(model.provider).label
+        if att.kind == "image":
+            return Note("att.no_vision", model=model.label, vision=vision)
+        key = "att.pf.no_vision_pdf_one" if len(images) == 1 else "att.pf.no_vision_pdf_many"
+        return Note(key, model=model.label, count=len(images), vision=vision)
     if len(images) > model.max_images:
-        return (
-            f"{len(images)} images, but {model.label} takes at most {model.max_images} per request: "
-            "send fewer pages or images."
-        )
+        return Note("att.pf.too_many_images", count=len(images), model=model.label, maximum=model.max_images)
     if tokens > budget:
         need = math.ceil(tokens / 100) * 100
         room = max(0, budget // 100 * 100)
         bigger = larger_model_than(model)
-        switch = f", or switch to {bigger.label}" if bigger.request_budget > model.request_budget else ""
-        cut = "pages" if att.kind == "pdf" else "text"
-        return (
-            f"needs ~{need:,} tokens, {model.label} takes ~{room:,} per request: "
-            f"attach fewer {cut}, lower the max output{switch}."
-        )
+        switch = bigger.label if bigger.request_budget > model.request_budget else ""
+        key = "att.pf.tokens_pages" if att.kind == "pdf" else "att.pf.tokens_text"
+        return Note(key, need=need, model=model.label, room=room, switch=switch)
     return None

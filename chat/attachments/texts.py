@@ -7,6 +7,7 @@ import re
 from pathlib import PurePath
 
 from chat.attachments.detect import TEXT_LANGUAGES
+from chat.attachments.text import Note
 
 MAX_TEXT_CHARS = 100_000
 """Characters of one text file sent to the model; the rest is cut, with a note."""
@@ -81,7 +82,7 @@ def text_block(name: str, text: str) -> tuple[str, int, tuple[str, ...]]:
         cut = text.rfind("\n", 0, MAX_TEXT_CHARS)
         cut = cut if cut > MAX_TEXT_CHARS * 0.9 else MAX_TEXT_CHARS
         text = text[:cut]
-        notes.append(f"characters {cut + 1:,}–{total:,} not included (text cap {MAX_TEXT_CHARS:,})")
+        notes.append(Note("att.note.text_cut", first=cut + 1, total=total, cap=MAX_TEXT_CHARS))
     fence = fence_for(text)
     body = text if text.endswith("\n") or not text else text + "\n"
     fenced = f"{fence}{language_for(name)} title={safe_title(name)}\n{body}{fence}"
