@@ -18,7 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from chat.attachments import Refusal, convert, fit_images, preflight
 from chat.attachments.images import check_size
 from chat.attachments.model import note
-from chat.attachments.text import CATALOG, Note, page_list
+from chat.attachments.text import CATALOG, Note, page_list, refusal_message
 from chat.catalog import MODELS
 from chat.errors import AttachmentError
 from chat.i18n import t
@@ -286,3 +286,10 @@ def test_every_sentence_has_spanish_with_the_same_placeholders(key: str) -> None
     assert fields(entry["en"]) == fields(entry["es"])
     if key not in SAME_IN_BOTH:
         assert entry["es"] != entry["en"]
+
+
+def test_refusal_message_from_stored_params() -> None:
+    err = refused(lambda: convert("big.txt", b"a" * (MAX_FILE_BYTES + 1)))
+    assert refusal_message(dict(err.params), "es") == err.message("es")
+    assert refusal_message(dict(err.params), "en") == str(err)
+    assert refusal_message({"name": "x", "reason": "y"}, "es") is None

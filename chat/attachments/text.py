@@ -362,3 +362,13 @@ def _note(key: str, params: tuple[tuple[str, Any], ...]) -> Note:
 def text_in(value: str, lang: Lang = "en") -> str:
     """`value` in `lang` when it is a Note, else as it is (a plain string has no other language)."""
     return value.text(lang) if isinstance(value, Note) else value
+
+
+def refusal_message(params: Mapping[str, Any], lang: Lang = "en") -> str | None:
+    """'{name}: {reason}' in `lang` from a refusal's stored `params` (`ErrorInfo.params`); None if they are not
+    a refusal's (no known "reason_key")."""
+    key = params.get("reason_key")
+    if not isinstance(key, str) or key not in CATALOG:
+        return None
+    reason_params = {k: v for k, v in params.items() if k not in ("name", "reason", "reason_key")}
+    return t("error.attachment", lang, name=params.get("name", ""), reason=render(key, lang, reason_params))
