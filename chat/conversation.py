@@ -69,8 +69,10 @@ class ErrorInfo:
         )
 
     def message(self, lang: Lang) -> str:
-        """The sentence in `lang`."""
-        return t(self.key, lang, **self.params)
+        """The sentence in `lang` (an attachment's refusal is rebuilt from its reason's own key)."""
+        from chat.attachments.text import refusal_message
+
+        return refusal_message(self.params, lang) or t(self.key, lang, **self.params)
 
 
 @dataclass
@@ -364,7 +366,7 @@ def preflight_reason(att: Attachment, check: Preflight, spec: ModelSpec, budget:
     if check.tokens > budget:
         return t("ui.pf_tokens", lang, tokens=compact(check.tokens), model=spec.label,
                  budget=compact(max(0, budget)), bigger=larger_model_than(spec).label)  # fmt: skip
-    return check.reason
+    return check.reason_in(lang)
 
 
 def recheck(msg: ChatMessage, spec: ModelSpec, max_output: int | None, lang: Lang) -> None:

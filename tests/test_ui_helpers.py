@@ -171,3 +171,15 @@ def test_too_many_tokens_blocks_with_reason() -> None:
     msg = ChatMessage("user", "summarise", attachments=[att])
     recheck(msg, get_model("llama-3.1-8b-instant"), None, "es")
     assert msg.blocked and "tokens" in (att.reason or "") and "necesita" in (att.reason or "")
+
+
+def test_attachment_refusal_kept_as_error_info_renders_in_spanish() -> None:
+    from chat.attachments import convert
+    from chat.conversation import ErrorInfo
+    from chat.errors import AttachmentError
+
+    with pytest.raises(AttachmentError) as info:
+        convert("notes.pdf", b"just some text, not a PDF")
+    kept = ErrorInfo.of(info.value)
+    assert kept.message("en") == info.value.message("en")
+    assert kept.message("es") == info.value.message("es") != kept.message("en")
