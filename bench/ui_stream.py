@@ -34,9 +34,10 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 MARKER = "ZZENDMARKERZZ"
 TOKENS = 2_000
 RATE = 2_000.0
-PER_CHUNK = 4
-"""Tokens per SSE chunk (the fake's per-chunk overhead caps it near 800 chunks/s)."""
-CHUNK_OVERHEAD = 0.001
+PER_CHUNK = 5
+"""Tokens per SSE chunk (the fake waits in whole milliseconds and spends ~0.5 ms a chunk: 5 tokens every
+2.5 ms is 2,000 tokens/s; the rate reached is printed)."""
+CHUNK_OVERHEAD = 0.0005
 
 _last_chunk_at: list[float] = []
 _first_chunk_at: list[float] = []
