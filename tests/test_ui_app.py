@@ -288,3 +288,11 @@ def test_markup_in_replies_is_not_html(upstream: FakeUpstream) -> None:
     send(at, "xss")
     md = at.chat_message[-1].markdown[0]
     assert "<script>" in md.value and not md.proto.allow_html
+
+
+def test_what_was_done_to_a_file_is_shown_under_its_chip(upstream: FakeUpstream) -> None:
+    at = app()
+    at.chat_input[0].upload("log.txt", b"line of the log file\n" * 8_000, "text/plain")
+    send(at, "summarise")
+    captions = " ".join(c.value for c in at.chat_message[0].caption)
+    assert "–168,000 not included (text cap 100,000)" in captions  # the note says what was cut

@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from chat import config, persist
+from chat.attachments.text import text_in
 from chat.catalog import MODELS, get_model, vision_model_for
 from chat.config import WINDOW_MESSAGES
 from chat.conversation import (
@@ -110,6 +111,8 @@ def attachments(msg: ChatMessage, lang: Lang) -> None:
         st.markdown(f":{color}-badge[{icon} {_escape(chip(att, lang))}]")
         if att.error or att.reason:
             st.caption(att.error or att.reason or "")
+        if att.notes:  # what was done to the file: cut pages, rotated, location removed, downscaled
+            st.caption(" · ".join(text_in(note, lang) for note in att.notes))
 
 
 def _escape(text: str) -> str:
