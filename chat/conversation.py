@@ -212,10 +212,6 @@ class ChatState:
         """The message with `message_id`."""
         return next((m for m in self.messages if m.id == message_id), None)
 
-    def reply_of(self, user_id: str) -> ChatMessage | None:
-        """The reply to the user message `user_id`, if any."""
-        return next((m for m in self.messages if m.reply_to == user_id), None)
-
     def remove(self, message_id: str) -> None:
         """Drop a message (and its reply, for a user message)."""
         self.messages = [m for m in self.messages if m.id != message_id and m.reply_to != message_id]

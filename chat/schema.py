@@ -94,11 +94,6 @@ class Message(BaseModel):
         return "\n\n".join(p.text for p in self.parts if isinstance(p, TextPart))
 
     @property
-    def typed_text(self) -> str:
-        """The text the person typed (parts not derived from an attachment)."""
-        return "\n\n".join(p.text for p in self.parts if isinstance(p, TextPart) and p.source is None)
-
-    @property
     def images(self) -> list[ImagePart]:
         """The image parts."""
         return [p for p in self.parts if isinstance(p, ImagePart)]

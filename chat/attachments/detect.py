@@ -6,11 +6,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
-from chat.attachments.text import SUPPORTED_EN, looks
-
 Kind = Literal["image", "pdf", "text"]
 
-SUPPORTED = SUPPORTED_EN
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 
@@ -75,11 +72,6 @@ _OTHER_SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"SQLite format 3", 0, "sqlite"),
 )
 """Other formats Charla names in a refusal: magic bytes, offset, and the "att.looks.*" id."""
-
-
-def describe(data: bytes) -> str:
-    """What `data` looks like, for an error sentence: 'a PNG image', 'a ZIP archive …', 'plain text'."""
-    return looks(look_of(data))
 
 
 def look_of(data: bytes) -> str:

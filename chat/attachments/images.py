@@ -59,11 +59,6 @@ def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
-def bomb_reason(size: tuple[int, int] | None) -> str:
-    """The (English) sentence for an image too large to open safely."""
-    return bomb("image", size).reason_in("en")
-
-
 def bomb(name: str, size: tuple[int, int] | None) -> Refusal:
     """The refusal of an image too large to open safely."""
     megapixels = MAX_SOURCE_PIXELS // 1_000_000

@@ -9,7 +9,6 @@ from typing import Any
 
 from chat.attachments.images import MAX_SIDE, check_size, finish
 from chat.attachments.model import Attachment, Progress, note, refuse
-from chat.attachments.text import render
 from chat.errors import AttachmentError
 from chat.schema import ImagePart, TextPart
 
@@ -21,7 +20,6 @@ MAX_PAGE_IMAGES = 8
 """Pages of a scanned PDF sent as images (Mistral takes 8 images per request)."""
 MIN_CHARS_PER_PAGE = 20
 """Below this many extracted characters per page on average, a PDF is treated as having no text layer."""
-NO_TEXT_NO_IMAGES = render("att.pdf_no_text")
 """The (English) reason for a scanned PDF whose page images cannot be extracted."""
 
 
