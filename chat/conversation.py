@@ -94,6 +94,8 @@ class ChatAttachment:
     parts: tuple[TextPart | ImagePart, ...] = ()
     error: str | None = None
     """Set when the file could not be read at all (nothing of it can be sent)."""
+    pixels: str | None = None
+    """An image's size before and after it was fitted: '4000×3000 → 2000×1500'."""
 
     @property
     def sendable(self) -> bool:
@@ -107,7 +109,7 @@ class ChatAttachment:
             "name": self.name, "kind": self.kind, "mime": self.mime_type, "pages": self.pages,
             "chars": self.chars, "notes": list(self.notes), "text": text or None,
             "thumbnail": base64.b64encode(self.thumbnail).decode("ascii") if self.thumbnail else None,
-            "thumbnail_mime": self.thumbnail_mime if self.thumbnail else None,
+            "thumbnail_mime": self.thumbnail_mime if self.thumbnail else None, "pixels": self.pixels,
         }  # fmt: skip
 
 
@@ -343,7 +345,9 @@ def from_attachment(att: Attachment, check: Preflight, reason: str | None) -> Ch
         name=att.name, kind=att.kind, mime_type=att.mime_type, byte_size=att.byte_size, pages=att.pages,
         chars=att.chars, tokens=check.tokens, fits=check.fits, reason=reason, notes=att.notes,
         thumbnail=thumb[0] if thumb else None, thumbnail_mime=thumb[1] if thumb else None, parts=att.parts,
+        pixels=check.pixels,
     )  # fmt: skip
+
 
 
 def unreadable(name: str, mime: str, size: int, message: str) -> ChatAttachment:
@@ -397,6 +401,8 @@ def chip(att: ChatAttachment, lang: Lang) -> str:
         bits.append(t("ui.chip_pages", lang, count=att.pages))
     if att.chars:
         bits.append(t("ui.chip_chars", lang, count=f"{att.chars:,}"))
+    if att.pixels:
+        bits.append(att.pixels)
     bits.append(t("ui.chip_tokens", lang, count=compact(att.tokens)))
     bits.append(t("ui.chip_fits", lang) if att.fits else t("ui.chip_no_fit", lang))
     return " · ".join(bits)

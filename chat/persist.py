@@ -298,6 +298,7 @@ def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> 
         chars=meta.chars or 0, tokens=tokens if isinstance(tokens, int) else count_text(meta.text or ""),
         notes=tuple(meta.notes), thumbnail=meta.thumbnail_bytes, thumbnail_mime=meta.thumbnail_mime,
         parts=tuple(parts), fits=error is None, error=error if isinstance(error, str) else None,
+        pixels=getattr(meta, "pixels", None),
     )  # fmt: skip
 
 

@@ -241,6 +241,7 @@ def test_image_to_a_text_model_is_refused_before_sending_then_switch_and_send(up
     assert any("cannot see images" in c.value for c in at.chat_message[0].caption)
     assert "Not sent yet" in " ".join(w.value for w in at.warning)
     assert len(at.chat_message[0].image) == 1  # the thumbnail
+    assert any("red.png · 64×48 · ~" in m.value for m in at.chat_message[0].markdown)  # the chip: pixel size
     button(at, "Switch to Llama 4 Scout 17B (vision) and send").click().run()
     body = upstream.chat_requests()[0].body
     assert body["model"] == "meta-llama/llama-4-scout-17b-16e-instruct"

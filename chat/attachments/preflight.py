@@ -34,17 +34,24 @@ class Preflight:
             return None
         return self.reason.text(lang) if isinstance(self.reason, Note) else self.reason
 
+    @property
+    def pixels(self) -> str | None:
+        """An image's size before and after fitting: '4000×3000 → 2000×1500' (None for other files)."""
+        if self.pixels_before is None:
+            return None
+        size = f"{self.pixels_before[0]}×{self.pixels_before[1]}"
+        if self.pixels_after is not None and self.pixels_after != self.pixels_before:
+            size += f" → {self.pixels_after[0]}×{self.pixels_after[1]}"
+        return size
+
     def label(self, lang: Lang = "en") -> str:
         """One line for the file's chip: 'report.pdf · 12 pp · 34,120 chars · ~8.5k tokens · fits'."""
         bits = [self.name]
         if self.pages is not None:
             bits.append(render("att.chip.pages_many", lang, {"count": self.pages}) if self.pages != 1
                         else render("att.chip.pages_one", lang))  # fmt: skip
-        if self.pixels_before is not None:
-            size = f"{self.pixels_before[0]}×{self.pixels_before[1]}"
-            if self.pixels_after is not None and self.pixels_after != self.pixels_before:
-                size += f" → {self.pixels_after[0]}×{self.pixels_after[1]}"
-            bits.append(size)
+        if self.pixels:
+            bits.append(self.pixels)
         if self.chars:
             bits.append(render("att.chip.chars", lang, {"chars": self.chars}))
         bits.append(render("att.chip.tokens", lang, {"tokens": compact(self.tokens)}))
