@@ -20,7 +20,7 @@ from pydantic import SecretStr
 
 from chat import errors
 from chat.config import Provider as ProviderName
-from chat.schema import Message
+from chat.schema import ImagePart, Message
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,39 @@ class Provider(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"  # never the key
 
-    @abstractmethod
     def open(
         self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
     ) -> ProviderStream:
         """Send `wire` (from `wire_messages`) and return the open stream; raise ProviderError subclasses."""
+        params: dict[str, Any] = {}
+        if temperature is not None:
+            params["temperature"] = temperature
+        if max_tokens is not None:
+            params[self.max_tokens_param] = max_tokens
+        with map_errors(self.translate, model):
+            response = self._send(wire, model, params)
+        return ProviderStream(response, vendor=self.name, model=model, translate=self.translate)
 
-    @abstractmethod
     def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """The messages exactly as they go on the wire (for the context inspector and tests)."""
+        return [{"role": m.role, "content": wire_content(m, self.image_part)} for m in messages]
+
+    max_tokens_param: ClassVar[str]
+    """The vendor's name for the max-output setting."""
+
+    @staticmethod
+    @abstractmethod
+    def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
+        """The vendor's one map from its SDK's and transport's exceptions to Charla errors (None: not ours)."""
+
+    @staticmethod
+    @abstractmethod
+    def image_part(part: ImagePart) -> dict[str, Any]:
+        """The vendor's wire shape of an image part."""
+
+    @abstractmethod
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
+        """Make the streaming request through the SDK; return the open HTTP response (body not read)."""
 
 
 _STATUS: dict[int, type[errors.ProviderError]] = {

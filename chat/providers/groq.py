@@ -8,7 +8,6 @@ Retry, or the other provider), and an API client decides its own retries from `R
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -16,8 +15,8 @@ import groq
 import httpx
 
 from chat import errors
-from chat.providers.base import Provider, ProviderStream, map_errors, status_error, wire_content
-from chat.schema import ImagePart, Message
+from chat.providers.base import Provider, status_error
+from chat.schema import ImagePart
 
 
 @lru_cache(maxsize=32)
@@ -56,29 +55,21 @@ class GroqProvider(Provider):
     """Groq's OpenAI-compatible chat completions."""
 
     name = "groq"
+    max_tokens_param = "max_completion_tokens"
+    translate = staticmethod(translate)
 
-    def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
-        def image(part: ImagePart) -> dict[str, Any]:
-            return {"type": "image_url", "image_url": {"url": part.data_url}}
+    @staticmethod
+    def image_part(part: ImagePart) -> dict[str, Any]:
+        return {"type": "image_url", "image_url": {"url": part.data_url}}
 
-        return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
-
-    def open(
-        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
-    ) -> ProviderStream:
-        params: dict[str, Any] = {}
-        if temperature is not None:
-            params["temperature"] = temperature
-        if max_tokens is not None:
-            params["max_completion_tokens"] = max_tokens
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        with map_errors(translate, model):
-            stream = client.chat.completions.create(
-                model=model,
-                messages=wire,  # type: ignore[arg-type]
-                stream=True,
-                extra_body={"stream_options": {"include_usage": True}},
-                **params,
-            )
+        stream = client.chat.completions.create(
+            model=model,
+            messages=wire,  # type: ignore[arg-type]
+            stream=True,
+            extra_body={"stream_options": {"include_usage": True}},
+            **params,
+        )
         assert isinstance(stream, groq.Stream)
-        return ProviderStream(stream.response, vendor="groq", model=model, translate=translate)
+        return stream.response

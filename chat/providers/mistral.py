@@ -9,7 +9,6 @@ purpose — see chat.providers.groq for why).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -18,8 +17,8 @@ from mistralai.client import Mistral
 from mistralai.client import errors as mistral_errors
 
 from chat import errors
-from chat.providers.base import Provider, ProviderStream, map_errors, status_error, wire_content
-from chat.schema import ImagePart, Message
+from chat.providers.base import Provider, status_error
+from chat.schema import ImagePart
 
 
 @lru_cache(maxsize=32)
@@ -53,24 +52,14 @@ class MistralProvider(Provider):
     """Mistral's chat completions."""
 
     name = "mistral"
+    max_tokens_param = "max_tokens"
+    translate = staticmethod(translate)
 
-    def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
-        def image(part: ImagePart) -> dict[str, Any]:
-            return {"type": "image_url", "image_url": part.data_url}
+    @staticmethod
+    def image_part(part: ImagePart) -> dict[str, Any]:
+        return {"type": "image_url", "image_url": part.data_url}
 
-        return [{"role": m.role, "content": wire_content(m, image)} for m in messages]
-
-    def open(
-        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
-    ) -> ProviderStream:
-        params: dict[str, Any] = {}
-        if temperature is not None:
-            params["temperature"] = temperature
-        if max_tokens is not None:
-            params["max_tokens"] = max_tokens
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        with map_errors(translate, model):
-            stream = client.chat.stream(
-                model=model, messages=wire, **params  # type: ignore[arg-type]
-            )
-        return ProviderStream(stream.response, vendor="mistral", model=model, translate=translate)
+        stream = client.chat.stream(model=model, messages=wire, **params)  # type: ignore[arg-type]
+        return stream.response
