@@ -180,6 +180,7 @@ def m005_message_details_and_drafts(conn: sqlite3.Connection) -> None:
 
     SQLite cannot widen a CHECK constraint, so the table is rebuilt: copied into a new one, the old one dropped
     (its FTS triggers with it), the new one renamed, and the index, the triggers and the search index made again.
+    The trigger SQL repeats m002's on purpose: a migration is frozen history and must not change if another does.
     """
     (next_id,) = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'messages'").fetchone() or (0,)
     run_script(
