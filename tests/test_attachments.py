@@ -9,8 +9,6 @@ from __future__ import annotations
 import base64
 import codecs
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from chat.attachments import Attachment, convert, fit_images, preflight
 from chat.catalog import MODELS, ModelSpec
 from chat.errors import AttachmentError
 from chat.schema import ImagePart, TextPart
+from tests.samples import png_header
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
 SMALL = MODELS["llama-3.1-8b-instant"]
@@ -223,18 +222,6 @@ def test_real_formats_open(name: str) -> None:
 
 
 # --- images that must be refused ---------------------------------------------------------------------------------
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares `width`x`height` in its IHDR, with a valid CRC and almost no data."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    idat = b"IDAT" + zlib.compress(b"\x00" * 16)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-        + struct.pack(">I", len(idat) - 4) + idat + struct.pack(">I", zlib.crc32(idat))
-    )  # fmt: skip
 
 
 @pytest.mark.parametrize("size", [(100_000, 100_000), (12_000, 10_000)])

@@ -7,8 +7,6 @@ import io
 import pickle
 import re
 import string
-import struct
-import zlib
 from collections.abc import Callable
 
 import pytest
@@ -23,7 +21,7 @@ from chat.catalog import MODELS
 from chat.errors import AttachmentError
 from chat.i18n import t
 from chat.schema import MAX_FILE_BYTES, ImagePart
-from tests.samples import text_pdf
+from tests.samples import png_header, text_pdf
 
 SMALL = MODELS["llama-3.1-8b-instant"]
 SCOUT = MODELS["meta-llama/llama-4-scout-17b-16e-instruct"]
@@ -34,18 +32,6 @@ def encoded(image: Image.Image, fmt: str, **params: object) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **params)
     return out.getvalue()
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that declares `width`x`height` in its IHDR, with a valid CRC and almost no data."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    chunk = b"IHDR" + ihdr
-    idat = b"IDAT" + zlib.compress(b"\x00" * 16)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-        + struct.pack(">I", len(idat) - 4) + idat + struct.pack(">I", zlib.crc32(idat))
-    )  # fmt: skip
 
 
 def password_pdf() -> bytes:
