@@ -21,7 +21,7 @@ from mistralai.client import Mistral, errors
 from tests.conftest import REPO
 from tests.fakes import FakeUpstream, Script
 
-GROQ_MODEL = "llama-3.1-8b-instant"
+GROQ_MODEL = "openai/gpt-oss-20b"
 MISTRAL_MODEL = "mistral-small-latest"
 HI = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}]
 
@@ -73,7 +73,7 @@ def test_groq_streams_scripted_text_and_usage(upstream: FakeUpstream) -> None:
     assert text == "Hello, world!"
     assert (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens) == (18, 4, 22)
     assert headers["content-type"] == "text/event-stream"
-    assert headers["x-ratelimit-limit-tokens"] == "6000"
+    assert headers["x-ratelimit-limit-tokens"] == "8000"
     assert headers["x-ratelimit-reset-requests"] == "2m59.56s"
     [rec] = upstream.chat_requests("groq")
     assert rec.path == "/openai/v1/chat/completions"
@@ -134,11 +134,12 @@ def test_non_streamed_completions(upstream: FakeUpstream) -> None:
 
 def test_models_lists(upstream: FakeUpstream) -> None:
     ids = {m.id for m in groq_client(upstream).models.list().data}
-    assert {"llama-3.1-8b-instant", "llama-3.3-70b-versatile", "meta-llama/llama-4-scout-17b-16e-instruct"} <= ids
+    assert {"openai/gpt-oss-20b", "openai/gpt-oss-120b", "qwen/qwen3.8-27b"} <= ids
     with mistral_client(upstream) as client:
         cards = {m.id: m for m in client.models.list().data}
     assert cards["mistral-small-latest"].capabilities.vision is True
-    assert {"pixtral-12b-2409", "mistral-medium-latest", "mistral-large-latest"} <= set(cards)
+    assert {"mistral-medium-latest", "mistral-large-latest", "ministral-14b-latest"} <= set(cards)
+    assert "pixtral-12b-2409" not in cards
     assert upstream.chat_requests() == [] and len(upstream.requests) == 2
 
 
@@ -313,7 +314,7 @@ def test_stop_is_prompt_with_a_stalled_stream() -> None:
     fake = FakeUpstream().start()
     fake.script(Script(chunks=["a"], stall_after=0, stall_seconds=30))
     sock = socket.create_connection(("127.0.0.1", fake.port))
-    body = json.dumps({"model": "m", "stream": True, "messages": []}).encode()
+    body = json.dumps({"model": MISTRAL_MODEL, "stream": True, "messages": []}).encode()
     sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
                  b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
     sock.settimeout(5)

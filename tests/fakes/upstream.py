@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes import wire
+from tests.fakes.models import ModelTable, reasoning_mode
 from tests.fakes.wire import GROQ, MISTRAL
 
 CHAT_PATHS = {"/openai/v1/chat/completions": GROQ, "/v1/chat/completions": MISTRAL}
@@ -96,6 +97,8 @@ class Script:
     usage: tuple[int, int] | None = None
     finish_reason: str = "stop"
     headers: dict[str, str] | None = None
+    reasoning: str | None = None
+    """Thinking streamed before the text, in the vendor's and model's own format (see fakes.models)."""
 
     def deltas(self) -> list[str]:
         """Content deltas to stream: `chunks`, else `text` split word by word (joined they give `text`)."""
@@ -171,6 +174,10 @@ class FakeUpstream:
         self.default_reply: Callable[[Recorded], str] = echo_reply
         self.default_script = dataclasses.replace(self._base_script)  # timing etc. of unscripted replies
         self.verbose = False
+        self.models = ModelTable()
+        self.listing_status: dict[str, int] = {}
+        """A vendor's `GET /models` answers with this status (its real error body) instead of the listing."""
+        self.listing_delay = 0.0
         self._scripts: deque[Script] = deque()
         self._lock = threading.Lock()
         self._disconnected = threading.Condition(self._lock)
@@ -189,8 +196,12 @@ class FakeUpstream:
         self._server = _Server((self.host, self.port), self)
         self.port = self._server.server_address[1]
         self.url = f"http://{self.host}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"fake-upstream-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-upstream-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -227,13 +238,25 @@ class FakeUpstream:
             self._scripts.clear()
             self.default_reply = echo_reply
             self.default_script = dataclasses.replace(self._base_script)
+            self.listing_status = {}
+            self.listing_delay = 0.0
+        self.models.reset()
+
+    def model_requests(self, vendor: str | None = None) -> list[Recorded]:
+        """Recorded GETs of a model listing, optionally for one vendor."""
+        with self._lock:
+            recs = list(self.requests)
+        return [
+            r for r in recs if r.method == "GET" and r.path in MODELS_PATHS and (vendor is None or r.vendor == vendor)
+        ]
 
     def chat_requests(self, vendor: str | None = None) -> list[Recorded]:
         """Recorded POSTs to a chat-completions route, optionally for one vendor."""
         with self._lock:
             recs = list(self.requests)
-        return [r for r in recs if r.method == "POST" and r.path in CHAT_PATHS
-                and (vendor is None or r.vendor == vendor)]
+        return [
+            r for r in recs if r.method == "POST" and r.path in CHAT_PATHS and (vendor is None or r.vendor == vendor)
+        ]
 
     def wait_disconnect(self, timeout: float = 5.0, count: int = 1) -> bool:
         """Block until `count` client disconnects were recorded; False on timeout."""
@@ -272,11 +295,12 @@ _SEND, _SLEEP, _DROP = "send", "sleep", "drop"
 Action = tuple[str, Any]
 
 
-def stream_plan(vendor: str, model: str, script: Script, rec: Recorded) -> Iterator[Action]:
-    """The SSE stream for `script` as a sequence of send/sleep/drop actions."""
+def stream_plan(vendor: str, model: str, script: Script, rec: Recorded, mode: str | None = None) -> Iterator[Action]:
+    """The SSE stream for `script` as a sequence of send/sleep/drop actions; `mode` streams the reasoning first."""
     ids = wire.new_ids(vendor)
     deltas = script.deltas()
     yield _SEND, wire.sse(wire.first_chunk(vendor, ids, model))
+    yield from _reasoning_plan(vendor, ids, model, script, mode)
     for i in range(len(deltas) + 1):
         if i == _clamp(script.stall_after, deltas):
             yield _SLEEP, script.stall_seconds
@@ -289,13 +313,33 @@ def stream_plan(vendor: str, model: str, script: Script, rec: Recorded) -> Itera
         if i > 0 and script.delay:
             yield _SLEEP, script.delay
         if i < len(deltas):
-            yield _SEND, wire.sse(wire.content_chunk(vendor, ids, model, deltas[i]))
-    usage = _usage(script, rec, "".join(deltas), vendor)
+            content: Any = [{"type": "text", "text": deltas[i]}] if mode == "chunks" else deltas[i]
+            yield _SEND, wire.sse(wire.chunk(vendor, ids, model, {"content": content}))
+    usage = _usage(script, rec, "".join(deltas) + (script.reasoning or "" if mode else ""), vendor)
     yield _SEND, wire.sse(wire.finish_chunk(vendor, ids, model, script.finish_reason, usage))
     options = rec.body.get("stream_options") if isinstance(rec.body, dict) else None
     if vendor == GROQ and isinstance(options, dict) and options.get("include_usage"):
         yield _SEND, wire.sse(wire.groq_usage_frame(ids, model, usage))
     yield _SEND, wire.DONE
+
+
+def _reasoning_plan(vendor: str, ids: dict[str, str], model: str, script: Script, mode: str | None) -> Iterator[Action]:
+    """The thinking, as `delta.reasoning` (field), `<think>` tags split across content deltas (tags) or Mistral's
+    typed thinking chunks (chunks)."""
+    words = [w for w in re.split(r"(?<=\s)(?=\S)", script.reasoning or "") if w]
+    if not mode or not words:
+        return
+    if mode == "tags":
+        pieces = ["<th", "ink>", *words, "</thi", "nk>\n\n"]
+        deltas: list[dict[str, Any]] = [{"content": p} for p in pieces]
+    elif mode == "field":
+        deltas = [{"reasoning": w} for w in words]
+    else:
+        deltas = [{"content": [{"type": "thinking", "thinking": [{"type": "text", "text": w}]}]} for w in words]
+    for delta in deltas:
+        if script.delay:
+            yield _SLEEP, script.delay
+        yield _SEND, wire.sse(wire.chunk(vendor, ids, model, delta))
 
 
 def _clamp(n: int | None, deltas: list[str]) -> int | None:
@@ -399,15 +443,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._control(path, raw)
             return
         vendor = GROQ if path.startswith("/openai/") else MISTRAL
-        rec = Recorded(vendor, self.command, path, {k.lower(): v for k, v in self.headers.items()},
-                       _parse(raw), time.monotonic())
+        rec = Recorded(
+            vendor, self.command, path, {k.lower(): v for k, v in self.headers.items()}, _parse(raw), time.monotonic()
+        )
         generation, count = self.fake._record(rec)
-        base = {"x-request-id": wire.new_ids(vendor)["request_id"],
-                **wire.ratelimit_headers(vendor, count, exhausted=False)}
+        base = {
+            "x-request-id": wire.new_ids(vendor)["request_id"],
+            **wire.ratelimit_headers(vendor, count, exhausted=False),
+        }
         if not _authorized(rec.headers.get("authorization", "")):
             self._send_json(401, wire.error_body(vendor, 401, rec.model or "", 0), base)
         elif self.command == "POST" and CHAT_PATHS.get(path) == vendor:
-            self._chat(rec, generation, base)
+            refused = self.fake.models.refusal(vendor, rec.body)
+            if refused is not None:  # a model or parameter the vendor refuses: no script is used up
+                self._send_json(refused[0], refused[1], base)
+            else:
+                self._chat(rec, generation, base)
         elif self.command == "GET" and path.startswith(_models_prefix(vendor)):
             self._models(rec, path, base)
         else:
@@ -416,21 +467,32 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_found(self, rec: Recorded, base: dict[str, str]) -> None:
         """Unknown route, in the vendor's words."""
         if rec.vendor == GROQ:
-            body: Any = {"error": {"message": f"Unknown request URL: {rec.method} {rec.path}. Please check the "
-                                              "URL for typos, or see the docs at https://console.groq.com/docs/",
-                                   "type": "invalid_request_error", "code": "unknown_url"}}
+            body: Any = {
+                "error": {
+                    "message": f"Unknown request URL: {rec.method} {rec.path}. Please check the "
+                    "URL for typos, or see the docs at https://console.groq.com/docs/",
+                    "type": "invalid_request_error",
+                    "code": "unknown_url",
+                }
+            }
         else:
             body = {"detail": "Not Found"}
         self._send_json(404, body, base)
 
     def _models(self, rec: Recorded, path: str, base: dict[str, str]) -> None:
         """List models, or retrieve one by id."""
-        listing = wire.groq_models() if rec.vendor == GROQ else wire.mistral_models()
+        if self.fake.listing_delay and self._wait(self.fake.listing_delay) is not None:
+            return
+        status = self.fake.listing_status.get(rec.vendor)
+        if status is not None:
+            self._send_json(status, wire.error_body(rec.vendor, status, "", DEFAULT_RETRY_AFTER), base)
+            return
+        listing = self.fake.models.listing(rec.vendor)
         prefix = _models_prefix(rec.vendor)
         if path.rstrip("/") == prefix:
             self._send_json(200, listing, base)
             return
-        wanted = path[len(prefix) + 1:]
+        wanted = path[len(prefix) + 1 :]
         card = next((m for m in listing["data"] if m["id"] == wanted), None)
         if card is None:
             self._send_json(404, wire.error_body(rec.vendor, 404, wanted, 0), base)
@@ -467,8 +529,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = wire.error_body(rec.vendor, status, model, retry_after)
         self._send_json(status, body, {**headers, **extra, **(script.headers or {})})
 
-    def _stream(self, rec: Recorded, generation: int, script: Script, model: str,
-                headers: dict[str, str]) -> None:
+    def _stream(self, rec: Recorded, generation: int, script: Script, model: str, headers: dict[str, str]) -> None:
         """Send the SSE stream chunk by chunk, watching for the client going away."""
         self.send_response(200)
         self.send_header("content-type", wire.SSE_CONTENT_TYPE[rec.vendor])
@@ -477,7 +538,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        for kind, arg in stream_plan(rec.vendor, model, script, rec):
+        mode = reasoning_mode(rec.vendor, self.fake.models.get(rec.vendor, model), rec.body)
+        for kind, arg in stream_plan(rec.vendor, model, script, rec, mode):
             outcome = self._act(kind, arg)
             if outcome == "dropped":
                 return

@@ -14,25 +14,10 @@ GROQ = "groq"
 MISTRAL = "mistral"
 
 SSE_CONTENT_TYPE = {GROQ: "text/event-stream", MISTRAL: "text/event-stream; charset=utf-8"}
-GROQ_TPM = 6000
+GROQ_TPM = 8000
 GROQ_RPD = 14400
 MISTRAL_TOKENS_PER_MINUTE = 500_000
 MISTRAL_TOKENS_PER_MONTH = 1_000_000_000
-
-GROQ_MODELS = (
-    ("llama-3.1-8b-instant", "Meta", 131072),
-    ("llama-3.3-70b-versatile", "Meta", 131072),
-    ("meta-llama/llama-4-scout-17b-16e-instruct", "Meta", 131072),
-    ("meta-llama/llama-4-maverick-17b-128e-instruct", "Meta", 131072),
-)
-MISTRAL_MODELS = (  # id, vision, max_context_length
-    ("mistral-small-latest", True, 131072),
-    ("pixtral-12b-2409", True, 131072),
-    ("mistral-medium-latest", True, 131072),
-    ("mistral-large-latest", False, 131072),
-    ("open-mistral-nemo", False, 131072),
-)
-
 
 def new_ids(vendor: str) -> dict[str, str]:
     """Fresh completion id (and Groq request id) for one response."""
@@ -224,22 +209,3 @@ def ratelimit_headers(vendor: str, used_requests: int, exhausted: bool) -> dict[
         "x-ratelimitbysize-limit-month": str(MISTRAL_TOKENS_PER_MONTH),
         "x-ratelimitbysize-remaining-month": str(MISTRAL_TOKENS_PER_MONTH - 120 * used_requests),
     }
-
-
-def groq_models() -> dict[str, Any]:
-    """`GET /openai/v1/models` body."""
-    data = [{"id": mid, "object": "model", "created": 1693721698, "owned_by": owner, "active": True,
-             "context_window": ctx, "public_apps": None, "max_completion_tokens": 32768}
-            for mid, owner, ctx in GROQ_MODELS]
-    return {"object": "list", "data": data}
-
-
-def mistral_models() -> dict[str, Any]:
-    """`GET /v1/models` body: base model cards with capabilities."""
-    data = [{"id": mid, "object": "model", "created": 1733961600, "owned_by": "mistralai",
-             "capabilities": {"completion_chat": True, "function_calling": True, "completion_fim": False,
-                              "fine_tuning": False, "vision": vision, "ocr": False, "classification": False},
-             "name": mid, "description": f"Fake card for {mid}", "max_context_length": ctx,
-             "aliases": [], "deprecation": None, "default_model_temperature": 0.3, "type": "base"}
-            for mid, vision, ctx in MISTRAL_MODELS]
-    return {"object": "list", "data": data}
