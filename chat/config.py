@@ -6,7 +6,9 @@ Keys are `SecretStr` and never printed.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,7 +23,8 @@ PROVIDERS: tuple[Provider, ...] = ("groq", "mistral")
 DEFAULT_RATE_LIMIT = "20/60"
 DEFAULT_IP_RATE_LIMIT = "60/60"
 DEFAULT_MAX_DURATION = 60.0
-DEFAULT_MODEL = "llama-3.1-8b-instant"
+SEED_MODEL = "llama-3.1-8b-instant"
+"""The model seed 004's API names by default (retired by Groq: answered by its successor, see chat.catalog)."""
 WINDOW_MESSAGES = 8
 """How many non-system messages the model sees at most (seed 004)."""
 
@@ -123,3 +126,20 @@ def resolve_key(provider: Provider, session_key: SecretStr | str | None = None) 
     if key is None:
         raise MissingKeyError(provider)
     return key, "server"
+
+
+def key_digest(key: SecretStr) -> str:
+    """A SHA-256 hex digest of `key`: what caches are keyed by, so no cache holds a key as its key."""
+    return hashlib.sha256(key.get_secret_value().encode()).hexdigest()
+
+
+def keys_in_use(session_keys: Mapping[Provider, SecretStr | str | None] | None = None) -> dict[Provider, SecretStr]:
+    """The key each provider would be called with (the session's own, else the server's); providers without one
+    are left out."""
+    keys: dict[Provider, SecretStr] = {}
+    for provider in PROVIDERS:
+        try:
+            keys[provider] = resolve_key(provider, (session_keys or {}).get(provider))[0]
+        except MissingKeyError:
+            continue
+    return keys

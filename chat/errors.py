@@ -8,6 +8,7 @@ ChatError                         user-facing; .message(lang) renders it in Engl
  │   ├─ InvalidRequest            schema validation failed; .details is seed 004's list
  │   ├─ UnknownModel              the model is not in Charla's catalogue
  │   ├─ SettingsOutOfRange        temperature / max output outside the model's limits
+ │   ├─ EffortNotTaken            a reasoning effort the model does not take (or a model that does not reason)
  │   ├─ AttachmentError           a file cannot be read or cannot be sent to this model
  │   │   └─ VisionRequired        an image for a model that cannot see
  │   └─ ContextTooLarge           the newest message alone exceeds what the model accepts
@@ -17,6 +18,8 @@ ChatError                         user-facing; .message(lang) renders it in Engl
      ├─ AuthError                 401: the key is wrong
      ├─ ForbiddenError            403: the key may not use this model
      ├─ ModelNotFound             404
+     ├─ ModelUnavailable          the model is retired or not open to this key; .successor names what to use
+     ├─ EmptyListing              GET /models held no chat model (the settings say so; the overlay is shown)
      ├─ RequestTooLarge           413
      ├─ UpstreamRateLimited       429; .retry_after from Retry-After
      ├─ UpstreamUnavailable       5xx
@@ -43,10 +46,13 @@ __all__ = [
     "ClientIPError",
     "ConfigError",
     "ContextTooLarge",
+    "EffortNotTaken",
+    "EmptyListing",
     "ForbiddenError",
     "InvalidRequest",
     "MissingKeyError",
     "ModelNotFound",
+    "ModelUnavailable",
     "ProviderError",
     "RateLimited",
     "RequestError",
@@ -127,6 +133,12 @@ class SettingsOutOfRange(RequestError):
     key = "error.settings_range"
 
 
+class EffortNotTaken(RequestError):
+    """A reasoning effort the model does not take, or any effort for a model that does not reason."""
+
+    key = "error.effort"
+
+
 class AttachmentError(RequestError):
     """An attachment cannot be read, or cannot be sent to the chosen model."""
 
@@ -178,6 +190,7 @@ class ProviderError(ChatError):
         retry_after: int | None = None,
         model: str = "",
         partial: str = "",
+        **params: Any,
     ) -> None:
         self.provider = provider
         self.status_code = status_code
@@ -191,6 +204,7 @@ class ProviderError(ChatError):
             seconds=retry_after if retry_after is not None else "?",
             model=model,
             env=f"{provider.upper()}_API_KEY",
+            **params,
         )
 
 
@@ -213,6 +227,26 @@ class ModelNotFound(ProviderError):
 
     key = "error.model_not_found"
     status = 502
+
+
+class ModelUnavailable(ProviderError):
+    """The provider no longer serves the model to this key (retired, or never open to it).
+
+    `successor` is the model to switch to; the API answers 400 and the UI offers the switch with one click.
+    """
+
+    key = "error.model_unavailable"
+    status = 400
+
+    def __init__(self, provider: str, *, successor: str = "", **details: Any) -> None:
+        self.successor = successor
+        super().__init__(provider, successor=successor, **details)
+
+
+class EmptyListing(ProviderError):
+    """The provider's model listing held no chat model."""
+
+    key = "error.empty_listing"
 
 
 class RequestTooLarge(ProviderError):

@@ -73,6 +73,10 @@ _CATALOG: dict[str, dict[str, str]] = {
         "es": "Un archivo debe llevar sus bytes: `data` en base64 o una URL `data:` (el servidor nunca descarga "
         "URLs; solo las imágenes pueden ser URLs https:)",
     },
+    "val.effort": {
+        "en": "This model takes a reasoning effort of: {options}",
+        "es": "Este modelo acepta un esfuerzo de razonamiento de: {options}",
+    },
     "val.unknown_model": {
         "en": "Unknown model. Choose one of: {options}",
         "es": "Modelo desconocido. Elige uno de: {options}",
@@ -146,10 +150,8 @@ _CATALOG: dict[str, dict[str, str]] = {
         "es": "{provider} está limitando esta clave (429). Inténtalo de nuevo en {seconds} s.",
     },
     "error.upstream_down": {
-        "en": "{provider} is unavailable right now (status {status}). Try again in a minute "
-        "or switch provider.",
-        "es": "{provider} no está disponible ahora (estado {status}). Inténtalo en un minuto "
-        "o cambia de proveedor.",
+        "en": "{provider} is unavailable right now (status {status}). Try again in a minute or switch provider.",
+        "es": "{provider} no está disponible ahora (estado {status}). Inténtalo en un minuto o cambia de proveedor.",
     },
     "error.timeout": {
         "en": "{provider} did not answer in time. Try again.",
@@ -167,11 +169,39 @@ _CATALOG: dict[str, dict[str, str]] = {
         "en": "{provider} refused the request (status {status}). Check the model and settings.",
         "es": "{provider} rechazó la solicitud (estado {status}). Revisa el modelo y los ajustes.",
     },
+    "error.model_unavailable": {
+        "en": "{provider} no longer serves {model} to this key (retired, or not open to it). "
+        "Switch to {successor} and send again.",
+        "es": "{provider} ya no ofrece {model} a esta clave (retirado, o no disponible para ella). "
+        "Cambia a {successor} y envía de nuevo.",
+    },
+    "error.empty_listing": {
+        "en": "{provider} listed no chat models for this key: showing Charla's own list.",
+        "es": "{provider} no listó ningún modelo de chat para esta clave: se muestra la lista de Charla.",
+    },
+    "error.effort": {
+        "en": "{model} takes reasoning effort {options}; '{effort}' is not one of them.",
+        "es": "{model} acepta un esfuerzo de razonamiento {options}; '{effort}' no es uno de ellos.",
+    },
+    "error.no_reasoning": {
+        "en": "{model} does not reason: leave the reasoning effort unset.",
+        "es": "{model} no razona: deja el esfuerzo de razonamiento sin fijar.",
+    },
     # --- reply outcomes ---
     "outcome.stopped": {"en": "Stopped.", "es": "Detenido."},
     "outcome.cut": {
         "en": "Cut after {seconds} s (the longest a reply may stream).",
         "es": "Cortado tras {seconds} s (lo máximo que puede durar una respuesta).",
+    },
+    "outcome.thought_out": {
+        "en": "{model} used all {tokens} output tokens thinking and gave no answer. Raise Max output or lower "
+        "the reasoning effort, then regenerate.",
+        "es": "{model} gastó los {tokens} tokens de salida pensando y no dio respuesta. Sube la salida máxima o "
+        "baja el esfuerzo de razonamiento, y vuelve a generar.",
+    },
+    "outcome.retired": {
+        "en": "{model} was retired by {provider} on {date}; answered by {successor}.",
+        "es": "{provider} retiró {model} el {date}; respondió {successor}.",
     },
 }
 

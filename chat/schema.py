@@ -13,8 +13,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chat.config import DEFAULT_MODEL
-
 Role = Literal["user", "assistant", "system"]
 
 MAX_TEXT_CHARS = 10_000
@@ -111,6 +109,8 @@ class GenerationSettings(BaseModel):
     temperature: float | None = None
     max_tokens: int | None = None
     system_prompt: str | None = None
+    reasoning_effort: str | None = None
+    """How hard a reasoning model thinks (one of the model's efforts); None: Charla's default for the model."""
 
 
 class ChatRequest(BaseModel):
@@ -118,5 +118,5 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     messages: list[Message] = Field(min_length=1)
-    model: str = DEFAULT_MODEL
+    model: str
     settings: GenerationSettings = GenerationSettings()

@@ -6,8 +6,8 @@ other languages cl100k over-counts, which errs on the safe side. Without the pac
 `ceil(chars / 3.5)` (`/ 2.5` for code-like text). Every message adds `MESSAGE_OVERHEAD` tokens for the chat
 template, and the total carries a `SAFETY` margin.
 
-Images: Mistral documents ~W*H/784 tokens (Small/Medium 3.x, max ~3025) and ~W*H/256 for Pixtral (max ~4160 at
-1024 px); Groq publishes no formula, so a flat `GROQ_IMAGE_TOKENS` is budgeted.
+Images: a model's flat `image_tokens` where the provider publishes one (Groq: 2,048 per image for Qwen3.8);
+Mistral documents ~W*H/784 tokens (images scaled to at most 1540 px, max ~3025).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 MESSAGE_OVERHEAD = 5
 REPLY_PRIMER = 4
 SAFETY = 1.10
-GROQ_IMAGE_TOKENS = 2_000
+GROQ_IMAGE_TOKENS = 2_048
 _ENCODE_LIMIT = 200_000
 """Longer texts are estimated from a sample, to keep estimation fast on 200-page PDFs."""
 
@@ -61,11 +61,10 @@ def count_text(text: str) -> int:
 def count_image(image: ImagePart, model: ModelSpec | None = None) -> int:
     """Estimated tokens of one image for `model`."""
     width, height = image.width or 1024, image.height or 1024
+    if model is not None and model.image_tokens:
+        return model.image_tokens
     if model is None or model.provider == "groq":
         return GROQ_IMAGE_TOKENS
-    if model.id.startswith("pixtral"):
-        scale = min(1.0, 1024 / max(width, height))
-        return min(4_160, math.ceil(width * scale / 16) * math.ceil(height * scale / 16) + 64)
     scale = min(1.0, 1540 / max(width, height))
     return min(3_025, math.ceil(width * scale * height * scale / 784))
 

@@ -19,8 +19,9 @@ from typing import Any, ClassVar
 from pydantic import SecretStr
 
 from chat import errors
+from chat.catalog.spec import Listed, ModelSpec, Reasoning
 from chat.config import Provider as ProviderName
-from chat.schema import ImagePart, Message
+from chat.schema import GenerationSettings, ImagePart, Message
 
 
 @dataclass(frozen=True)
@@ -81,16 +82,106 @@ def read_sse(response: Any) -> Iterator[tuple[str | None, Any]]:
         yield event, json.loads("\n".join(data))
 
 
-def _text(content: Any) -> str:
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """A piece of the reply as it streams: answer text, or (`reasoning`) the model's thinking."""
+
+    text: str
+    reasoning: bool = False
+
+
+_OPEN, _CLOSE = "<think>", "</think>"
+
+
+def _held(text: str, tag: str) -> int:
+    """Length of the longest end of `text` that could begin `tag` (kept back until the next delta)."""
+    return next((n for n in range(min(len(tag) - 1, len(text)), 0, -1) if tag.startswith(text[-n:])), 0)
+
+
+class ThinkTags:
+    """Splits `<think>…</think>` at the start of a content stream into reasoning and answer text.
+
+    Groq's Qwen models put their thinking there unless asked for `reasoning_format: "parsed"` (Charla asks), and a
+    listed model Charla does not know may do the same; tags may be split across deltas.
+    """
+
+    def __init__(self) -> None:
+        self._mode = "start"
+        self._pending = ""
+
+    def feed(self, text: str) -> list[Delta]:
+        """The deltas `text` completes (some of it may be held back until the next call)."""
+        if self._mode == "text":
+            return [Delta(text)] if text else []
+        self._pending += text
+        out: list[Delta] = []
+        while self._pending and self._mode != "text":
+            if not self._step(out):
+                return out
+        if self._mode == "text" and self._pending:
+            out.append(Delta(self._pending))
+            self._pending = ""
+        return out
+
+    def _step(self, out: list[Delta]) -> bool:
+        """Advance once; False when more text is needed to decide."""
+        if self._mode in ("start", "after"):
+            stripped = self._pending.lstrip()
+            if not stripped:
+                return False
+            if self._mode == "start" and stripped.startswith(_OPEN):
+                self._pending, self._mode = stripped[len(_OPEN) :], "think"
+                return True
+            if self._mode == "start" and _OPEN.startswith(stripped):
+                return False
+            self._pending, self._mode = stripped, "text"
+            return True
+        end = self._pending.find(_CLOSE)
+        if end >= 0:
+            if end:
+                out.append(Delta(self._pending[:end], reasoning=True))
+            self._pending, self._mode = self._pending[end + len(_CLOSE) :], "after"
+            return True
+        keep = _held(self._pending, _CLOSE)
+        if len(self._pending) > keep:
+            out.append(Delta(self._pending[: len(self._pending) - keep], reasoning=True))
+            self._pending = self._pending[len(self._pending) - keep :]
+        return False
+
+    def flush(self) -> list[Delta]:
+        """Whatever is still held, at the end of the stream."""
+        pending, self._pending = self._pending, ""
+        if not pending or (self._mode in ("start", "after") and not pending.strip()):
+            return []
+        return [Delta(pending, reasoning=self._mode == "think")]
+
+
+def content_deltas(content: Any, tags: ThinkTags) -> list[Delta]:
+    """The deltas of one `delta.content`: a string (think tags split off), or Mistral's typed chunks."""
     if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # Mistral's content chunks (e.g. thinking + text): keep the text
-        return "".join(c.get("text", "") for c in content if isinstance(c, dict) and c.get("type") == "text")
-    return ""
+        return tags.feed(content) if content else []
+    out: list[Delta] = []
+    for chunk in content if isinstance(content, list) else ():
+        if not isinstance(chunk, dict):
+            continue
+        if chunk.get("type") == "text" and chunk.get("text"):
+            out.extend(tags.feed(str(chunk["text"])))
+        elif chunk.get("type") == "thinking":
+            inner = chunk.get("thinking")
+            parts = inner if isinstance(inner, list) else [{"type": "text", "text": inner}]
+            text = "".join(str(p.get("text") or "") for p in parts if isinstance(p, dict) and p.get("type") == "text")
+            if text:
+                out.append(Delta(text, reasoning=True))
+    return out
+
+
+def _is_error(event: str | None, chunk: Any) -> bool:
+    """An error event inside a 200 stream (each vendor's shape)."""
+    return event == "error" or not isinstance(chunk, dict) or "error" in chunk or chunk.get("object") == "error"
 
 
 class ProviderStream:
-    """An open upstream reply: iterate for text deltas; `abort()` may be called from another thread.
+    """An open upstream reply: iterate for `Delta`s (answer and reasoning); `abort()` may be called from another thread.
 
     The vendor's SDK sends the request and checks the status; the body is read here, as plain SSE lines and
     `json.loads`, not through the SDKs' per-chunk models: both vendors stream the same OpenAI-style chunks, and
@@ -109,24 +200,31 @@ class ProviderStream:
             k.lower(): v for k, v in headers.items() if "ratelimit" in k.lower() or k.lower() == "retry-after"
         }
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Delta]:
         received: list[str] = []
+        tags = ThinkTags()
         with map_errors(self._translate, self._model, received):
             try:
                 for event, chunk in read_sse(self._response):
-                    if event == "error" or not isinstance(chunk, dict) or "error" in chunk \
-                            or chunk.get("object") == "error":
+                    if _is_error(event, chunk):
                         raise errors.StreamInterrupted(self._vendor, model=self._model, partial="".join(received))
                     for choice in chunk.get("choices") or ():
-                        delta = _text((choice.get("delta") or {}).get("content"))
-                        if delta:
-                            received.append(delta)
+                        for delta in self._choice(choice, tags):
+                            if not delta.reasoning:
+                                received.append(delta.text)
                             yield delta
-                        if choice.get("finish_reason"):
-                            self.state.finish_reason = str(choice["finish_reason"])
                     self._usage(chunk)
+                yield from tags.flush()
             except json.JSONDecodeError:
                 raise errors.StreamInterrupted(self._vendor, model=self._model, partial="".join(received)) from None
+
+    def _choice(self, choice: dict[str, Any], tags: ThinkTags) -> list[Delta]:
+        delta = choice.get("delta") or {}
+        out = [Delta(delta["reasoning"], reasoning=True)] if delta.get("reasoning") else []
+        out += content_deltas(delta.get("content"), tags)
+        if choice.get("finish_reason"):
+            self.state.finish_reason = str(choice["finish_reason"])
+        return out
 
     def _usage(self, chunk: dict[str, Any]) -> None:
         usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
@@ -165,18 +263,28 @@ class Provider(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"  # never the key
 
-    def open(
-        self, wire: list[dict[str, Any]], *, model: str, temperature: float | None, max_tokens: int | None
-    ) -> ProviderStream:
-        """Send `wire` (from `wire_messages`) and return the open stream; raise ProviderError subclasses."""
+    def params(self, spec: ModelSpec, settings: GenerationSettings) -> dict[str, Any]:
+        """The request's settings in the vendor's own names: only what `spec` takes (shown by the inspector too)."""
         params: dict[str, Any] = {}
-        if temperature is not None:
-            params["temperature"] = temperature
-        if max_tokens is not None:
-            params[self.max_tokens_param] = max_tokens
+        if settings.temperature is not None:
+            params["temperature"] = settings.temperature
+        max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
+        params[self.max_tokens_param] = max_tokens
+        if spec.reasoning is not None:
+            params |= self.reasoning_params(spec.reasoning, settings.reasoning_effort or spec.reasoning.default)
+        return params
+
+    def open(self, wire: list[dict[str, Any]], *, model: str, params: dict[str, Any]) -> ProviderStream:
+        """Send `wire` (from `wire_messages`) with `params` (from `params`) and return the open stream; raise
+        ProviderError subclasses."""
         with map_errors(self.translate, model):
             response = self._send(wire, model, params)
         return ProviderStream(response, vendor=self.name, model=model, translate=self.translate)
+
+    def list_models(self) -> list[Listed]:
+        """The provider's `GET /models` through its SDK, in neutral words; ProviderError subclasses on failure."""
+        with map_errors(self.translate, ""):
+            return self._list()
 
     def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """The messages exactly as they go on the wire (for the context inspector and tests)."""
@@ -195,9 +303,18 @@ class Provider(ABC):
     def image_part(part: ImagePart) -> dict[str, Any]:
         """The vendor's wire shape of an image part."""
 
+    @staticmethod
+    @abstractmethod
+    def reasoning_params(reasoning: Reasoning, effort: str | None) -> dict[str, Any]:
+        """The vendor's parameters that steer a reasoning model at `effort` (only those the model takes)."""
+
     @abstractmethod
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
         """Make the streaming request through the SDK; return the open HTTP response (body not read)."""
+
+    @abstractmethod
+    def _list(self) -> list[Listed]:
+        """Read `GET /models` through the SDK."""
 
 
 _STATUS: dict[int, type[errors.ProviderError]] = {
@@ -210,9 +327,22 @@ _STATUS: dict[int, type[errors.ProviderError]] = {
 
 
 def status_error(
-    vendor: str, code: int, *, retry_after: str | None, model: str, partial: str, too_large: bool = False
+    vendor: str,
+    code: int,
+    *,
+    retry_after: str | None,
+    model: str,
+    partial: str,
+    too_large: bool = False,
+    model_gone: bool = False,
 ) -> errors.ProviderError:
-    """The Charla error for an upstream HTTP status (`too_large`: a 400 that says the request is too large)."""
+    """The Charla error for an upstream HTTP status (`too_large`: a 400 that says the request is too large;
+    `model_gone`: the body says the model is retired or unknown to this key)."""
+    if model_gone:
+        from chat.catalog import successor_for
+
+        successor = successor_for(model, vendor).id
+        return errors.ModelUnavailable(vendor, model=model, successor=successor, partial=partial, status_code=code)
     if too_large:
         code = 413 if code == 400 else code
     cls = _STATUS.get(code) or (errors.UpstreamUnavailable if code >= 500 else errors.UpstreamBadRequest)

@@ -15,8 +15,13 @@ import groq
 import httpx
 
 from chat import errors
+from chat.catalog.overlay import NOT_CHAT
+from chat.catalog.spec import Listed, Reasoning
 from chat.providers.base import Provider, status_error
 from chat.schema import ImagePart
+
+MIN_CHAT_CONTEXT = 4_096
+"""Listed models with a smaller window are classifiers (prompt guards), not chat models."""
 
 
 @lru_cache(maxsize=32)
@@ -26,12 +31,24 @@ def _client(key: str, base_url: str | None, timeout: float) -> groq.Groq:
     )
 
 
+MODEL_GONE = ("model_not_found", "model_decommissioned")
+"""Groq's error codes for a model it no longer serves (404 since the 2026 retirements, 400 before)."""
+
+
 def _status_error(e: groq.APIStatusError, model: str, partial: str) -> errors.ProviderError:
     body = e.body if isinstance(e.body, dict) else {}
     detail = body.get("error", body)
-    too_large = isinstance(detail, dict) and detail.get("code") == "context_length_exceeded"
+    code = detail.get("code") if isinstance(detail, dict) else None
     retry = e.response.headers.get("retry-after")
-    return status_error("groq", e.status_code, retry_after=retry, model=model, partial=partial, too_large=too_large)
+    return status_error(
+        "groq",
+        e.status_code,
+        retry_after=retry,
+        model=model,
+        partial=partial,
+        too_large=code == "context_length_exceeded",
+        model_gone=bool(model) and code in MODEL_GONE,
+    )
 
 
 def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
@@ -62,6 +79,17 @@ class GroqProvider(Provider):
     def image_part(part: ImagePart) -> dict[str, Any]:
         return {"type": "image_url", "image_url": {"url": part.data_url}}
 
+    @staticmethod
+    def reasoning_params(reasoning: Reasoning, effort: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"reasoning_effort": effort} if effort else {}
+        if reasoning.style == "qwen":  # the thinking in delta.reasoning, not as <think> tags in the content
+            params["reasoning_format"] = "parsed"
+        return params
+
+    def _list(self) -> list[Listed]:
+        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
+        return [_listed(m.id, m.model_extra or {}) for m in client.models.list().data]
+
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
         stream = client.chat.completions.create(
@@ -73,3 +101,22 @@ class GroqProvider(Provider):
         )
         assert isinstance(stream, groq.Stream)
         return stream.response
+
+
+def _listed(model_id: str, extra: dict[str, Any]) -> Listed:
+    """One entry of Groq's listing: `context_window`, `max_completion_tokens` and `active` beside the id."""
+    context = extra.get("context_window")
+    context = context if isinstance(context, int) else None
+    max_output = extra.get("max_completion_tokens")
+    chat = (
+        extra.get("active") is not False
+        and not any(word in model_id.lower() for word in NOT_CHAT)
+        and (context is None or context >= MIN_CHAT_CONTEXT)
+    )
+    return Listed(
+        id=model_id,
+        provider="groq",
+        chat=chat,
+        context_length=context,
+        max_output=max_output if isinstance(max_output, int) else None,
+    )

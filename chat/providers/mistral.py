@@ -9,6 +9,8 @@ purpose — see chat.providers.groq for why).
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +19,8 @@ from mistralai.client import Mistral
 from mistralai.client import errors as mistral_errors
 
 from chat import errors
+from chat.catalog.overlay import NOT_CHAT
+from chat.catalog.spec import Listed, Reasoning
 from chat.providers.base import Provider, status_error
 from chat.schema import ImagePart
 
@@ -26,10 +30,25 @@ def _client(key: str, base_url: str | None, timeout: float) -> Mistral:
     return Mistral(api_key=key, server_url=base_url, timeout_ms=int(timeout * 1000))
 
 
+def _error_type(body: str | None) -> str | None:
+    try:
+        parsed = json.loads(body or "")
+    except ValueError:
+        return None
+    return str(parsed.get("type")) if isinstance(parsed, dict) and parsed.get("type") else None
+
+
 def _status_error(e: mistral_errors.MistralError, model: str, partial: str) -> errors.ProviderError:
-    too_large = "too large" in (e.body or "").lower()
     retry = e.headers.get("retry-after") if e.headers is not None else None
-    return status_error("mistral", e.status_code, retry_after=retry, model=model, partial=partial, too_large=too_large)
+    return status_error(
+        "mistral",
+        e.status_code,
+        retry_after=retry,
+        model=model,
+        partial=partial,
+        too_large="too large" in (e.body or "").lower(),
+        model_gone=bool(model) and _error_type(e.body) == "invalid_model",
+    )
 
 
 def translate(e: BaseException, *, model: str, partial: str = "") -> errors.ProviderError | None:
@@ -59,7 +78,40 @@ class MistralProvider(Provider):
     def image_part(part: ImagePart) -> dict[str, Any]:
         return {"type": "image_url", "image_url": part.data_url}
 
+    @staticmethod
+    def reasoning_params(reasoning: Reasoning, effort: str | None) -> dict[str, Any]:
+        return {"reasoning_effort": effort} if effort else {}
+
+    def _list(self) -> list[Listed]:
+        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
+        cards = client.models.list().data or []
+        return [_listed(card) for card in cards if hasattr(card, "capabilities")]
+
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
         client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
         stream = client.chat.stream(model=model, messages=wire, **params)  # type: ignore[arg-type]
         return stream.response
+
+
+def _listed(card: Any) -> Listed:
+    """One model card of Mistral's listing: capabilities, context, aliases and any announced retirement."""
+    caps = card.capabilities
+    not_chat = caps.ocr or caps.moderation or caps.audio_transcription or caps.audio_speech or caps.classification
+    retired = card.deprecation.date().isoformat() if isinstance(card.deprecation, datetime) else None
+    replacement = card.deprecation_replacement_model
+    temperature = card.default_model_temperature
+    return Listed(
+        id=card.id,
+        provider="mistral",
+        chat=bool(caps.completion_chat)
+        and not not_chat
+        and not getattr(card, "archived", False)
+        and not any(word in card.id.lower() for word in NOT_CHAT),
+        context_length=card.max_context_length if isinstance(card.max_context_length, int) else None,
+        vision=bool(caps.vision),
+        tools=bool(caps.function_calling),
+        default_temperature=temperature if isinstance(temperature, float | int) else None,
+        aliases=tuple(card.aliases or ()),
+        retired_on=retired,
+        replacement=replacement if isinstance(replacement, str) else None,
+    )
