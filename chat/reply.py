@@ -1,4 +1,5 @@
-"""A streaming reply: iterate it for text deltas; afterwards it holds the text, usage, timing and how it ended.
+"""A streaming reply: iterate it for `Delta`s (answer text, and a reasoning model's thinking); afterwards it holds
+the text, the reasoning, usage, timing and how it ended.
 
 `cancel()` (Stop, a client that went away) and the `CHARLA_MAX_DURATION` cut both close the upstream connection
 at once, from any thread, even while the reading thread is blocked on a silent upstream; the text that arrived
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 from chat.errors import ChatError, ProviderError
-from chat.providers.base import ProviderStream, Usage
+from chat.providers.base import Delta, ProviderStream, Usage
 
 Outcome = Literal["streaming", "finished", "stopped", "cut", "failed"]
 Clock = Callable[[], float]
@@ -42,7 +43,13 @@ class Reply:
         self.outcome: Outcome = "streaming"
         self.error: ChatError | None = None
         self.ttft: float | None = None
-        """Seconds from the send to the first text."""
+        """Seconds from the send to the first answer text."""
+        self.ttfr: float | None = None
+        """Seconds from the send to the first reasoning text (None for a reply without any)."""
+        self.asked: str = model
+        """The model the request named (a retired id differs from `model`, the one that answered)."""
+        self.retirement: Any = None
+        """The `chat.catalog.Retirement` that moved the request from `asked` to `model`, if any."""
         self.duration: float | None = None
         self.max_duration = max_duration
         self._stream = stream
@@ -50,6 +57,8 @@ class Reply:
         self._clock = clock
         self._on_done = on_done
         self._chunks: list[str] = []
+        self._thoughts: list[str] = []
+        self._events: list[Delta] = []
         self._cancel: Outcome | None = None
         self._lock = threading.Lock()
         self._consumed = False
@@ -60,6 +69,16 @@ class Reply:
     def text(self) -> str:
         """The text so far (all of it once the reply has ended)."""
         return "".join(self._chunks)
+
+    @property
+    def reasoning(self) -> str:
+        """The model's thinking so far ("" for a model that does not show any)."""
+        return "".join(self._thoughts)
+
+    @property
+    def thought_out(self) -> bool:
+        """True when the model spent its whole output budget thinking and gave no answer."""
+        return self.finish_reason == "length" and not self.text.strip() and bool(self._thoughts)
 
     @property
     def usage(self) -> Usage | None:
@@ -78,10 +97,11 @@ class Reply:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Output tokens per second of streaming, after the first token."""
-        if self.usage is None or self.duration is None or self.ttft is None:
+        """Output tokens (reasoning included) per second of streaming, after the first token of either kind."""
+        first = self.ttfr if self.ttfr is not None else self.ttft
+        if self.usage is None or self.duration is None or first is None:
             return None
-        streaming = self.duration - self.ttft
+        streaming = self.duration - first
         return self.usage.completion_tokens / streaming if streaming > 0 else None
 
     @property
@@ -99,14 +119,14 @@ class Reply:
             self._cancel = reason
         self._stream.abort()
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Delta]:
         if self._consumed:
-            yield from list(self._chunks)
+            yield from list(self._events)
             return
         self._consumed = True
         yield from self._run()
 
-    def _run(self) -> Iterator[str]:
+    def _run(self) -> Iterator[Delta]:
         remaining = self.max_duration - (self._clock() - self._started)
         timer = threading.Timer(max(0.0, remaining), self.cancel, args=("cut",))
         timer.daemon = True
@@ -115,9 +135,7 @@ class Reply:
             for delta in self._stream:
                 if self._cancel is not None:
                     break
-                if self.ttft is None:
-                    self.ttft = self._clock() - self._started
-                self._chunks.append(delta)
+                self._take(delta)
                 yield delta
                 if self._clock() - self._started >= self.max_duration:
                     self.cancel("cut")
@@ -138,6 +156,17 @@ class Reply:
         finally:
             timer.cancel()
             self._stream.close()
+
+    def _take(self, delta: Delta) -> None:
+        if delta.reasoning:
+            if self.ttfr is None:
+                self.ttfr = self._clock() - self._started
+            self._thoughts.append(delta.text)
+        else:
+            if self.ttft is None:
+                self.ttft = self._clock() - self._started
+            self._chunks.append(delta.text)
+        self._events.append(delta)
 
     def _end(self, outcome: Outcome) -> None:
         if self.done:

@@ -16,9 +16,16 @@ from typing import Any
 from pydantic import SecretStr
 
 from chat import config, ratelimit
-from chat.catalog import MODELS, ModelSpec, get_model, vision_model_for
+from chat.catalog import CACHE, ModelSpec, overlay_of, resolve, vision_model_for
 from chat.config import Provider as ProviderName
-from chat.errors import InvalidRequest, MissingKeyError, SettingsOutOfRange, VisionRequired
+from chat.errors import (
+    EffortNotTaken,
+    InvalidRequest,
+    MissingKeyError,
+    ModelUnavailable,
+    SettingsOutOfRange,
+    VisionRequired,
+)
 from chat.i18n import t
 from chat.providers import get_provider
 from chat.ratelimit import Quota
@@ -57,6 +64,11 @@ def check_settings(spec: ModelSpec, settings: GenerationSettings) -> None:
         )
     if settings.max_tokens is not None and not 1 <= settings.max_tokens <= spec.max_output:
         raise SettingsOutOfRange(name="max output", minimum=1, maximum=spec.max_output, model=spec.label)
+    effort = settings.reasoning_effort
+    if effort is not None and spec.reasoning is None:
+        raise EffortNotTaken("error.no_reasoning", model=spec.label)
+    if effort is not None and spec.reasoning is not None and effort not in spec.reasoning.efforts:
+        raise EffortNotTaken(model=spec.label, effort=effort, options=" | ".join(spec.reasoning.efforts))
 
 
 def clamp_settings(spec: ModelSpec, settings: GenerationSettings) -> tuple[GenerationSettings, list[str]]:
@@ -69,7 +81,12 @@ def clamp_settings(spec: ModelSpec, settings: GenerationSettings) -> tuple[Gener
     if max_tokens is not None and not 1 <= max_tokens <= spec.max_output:
         max_tokens = min(max(max_tokens, 1), spec.max_output)
         notes.append(f"max output set to {max_tokens} (the most {spec.label} takes)")
-    return settings.model_copy(update={"temperature": temp, "max_tokens": max_tokens}), notes
+    effort = settings.reasoning_effort
+    if effort is not None and (spec.reasoning is None or effort not in spec.reasoning.efforts):
+        effort = None  # the model's own default (the settings offer efforts only for models that take them)
+    return settings.model_copy(
+        update={"temperature": temp, "max_tokens": max_tokens, "reasoning_effort": effort}
+    ), notes
 
 
 def _convert_files(message: Message, progress: Progress | None) -> Message:
@@ -92,12 +109,22 @@ def _without_images(message: Message, spec: ModelSpec) -> Message:
     return message.model_copy(update={"parts": parts})
 
 
+def _check_newest_images(message: Message, spec: ModelSpec) -> None:
+    """Refuse the newest message's images before anything else is counted: a model that cannot see them, or more
+    than it takes (the sentence names the limit, more useful than a token count)."""
+    images = message.images
+    if images and not spec.vision:
+        raise VisionRequired(model=spec.label, suggestion=vision_model_for(spec.provider).label)
+    if len(images) > spec.max_images:
+        from chat.attachments.model import refuse_all
+
+        names = [p.name or "image" for p in images]
+        raise refuse_all(names, "att.too_many_images", count=len(images), model=spec.label, maximum=spec.max_images)
+
+
 def _fit_images(messages: list[Message], spec: ModelSpec) -> list[Message]:
     images = [p for m in messages for p in m.images if p.data is not None]
     if not spec.vision:
-        newest = messages[-1]
-        if newest.images:
-            raise VisionRequired(model=spec.label, suggestion=vision_model_for(spec.provider).label)
         return [_without_images(m, spec) if m.images else m for m in messages]
     if not images:
         return messages
@@ -106,8 +133,7 @@ def _fit_images(messages: list[Message], spec: ModelSpec) -> list[Message]:
     fitted = iter(fit_images(images, spec))
     swapped = {id(old): new for old, new in zip(images, fitted, strict=True)}
     return [
-        m.model_copy(update={"parts": [swapped.get(id(p), p) for p in m.parts]}) if m.images else m
-        for m in messages
+        m.model_copy(update={"parts": [swapped.get(id(p), p) for p in m.parts]}) if m.images else m for m in messages
     ]
 
 
@@ -130,6 +156,7 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
         raise InvalidRequest([{"code": "custom", "path": ["messages"], "message": t("val.messages_min")}])
     for i in last_n(messages):
         messages[i] = _convert_files(messages[i], progress)
+    _check_newest_images(messages[-1], spec)
     settings = request.settings
     window = build(messages, spec, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
     turns = [m for m in window.messages if m.role != "system"]
@@ -141,7 +168,8 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
 def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = None) -> Reply:
     """Run the pipeline and open the upstream stream. Raises ChatError subclasses before anything is sent."""
     started = time.monotonic()
-    spec = get_model(request.model)
+    resolved = resolve(request.model, config.keys_in_use(caller.keys))
+    spec = resolved.spec
     check_settings(spec, request.settings)
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
     quota = ratelimit.take(session=caller.session, ip=caller.ip)
@@ -149,17 +177,15 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
     provider = get_provider(
         spec.provider, key, base_url=config.base_url(spec.provider), timeout=config.upstream_timeout()
     )
-    settings = request.settings
-    max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
     wire = provider.wire_messages(messages)
-    payload = {
-        "model": spec.id,
-        "messages": elide(wire),
-        "temperature": settings.temperature,
-        "max_tokens": max_tokens,
-    }
-    stream = provider.open(wire, model=spec.id, temperature=settings.temperature, max_tokens=max_tokens)
-    return Reply(
+    params = provider.params(spec, request.settings)
+    payload = {"model": spec.id, "messages": elide(wire), **params}
+    try:
+        stream = provider.open(wire, model=spec.id, params=params)
+    except ModelUnavailable:
+        CACHE.drop(spec.provider)  # the provider's list changed: read it again on the next look
+        raise
+    reply = Reply(
         stream,
         provider=spec.provider,
         model=spec.id,
@@ -167,6 +193,8 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
         max_duration=config.max_duration(),
         context=Sent(window, payload, quota, source),
     )
+    reply.asked, reply.retirement = resolved.asked, resolved.retirement
+    return reply
 
 
 def fallback_model(spec: ModelSpec, caller: Caller, *, needs_vision: bool = False) -> ModelSpec | None:
@@ -176,5 +204,5 @@ def fallback_model(spec: ModelSpec, caller: Caller, *, needs_vision: bool = Fals
         config.resolve_key(other, caller.keys.get(other))
     except MissingKeyError:
         return None
-    candidates = [m for m in MODELS.values() if m.provider == other and (m.vision or not needs_vision)]
+    candidates = [m for m in overlay_of(other) if m.vision or not needs_vision]
     return candidates[0] if candidates else None

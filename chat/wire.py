@@ -13,13 +13,15 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
-from chat.catalog import MODELS, get_model
-from chat.config import DEFAULT_MODEL
+from chat import config
+from chat.catalog import DEFAULT_MODELS, OVERLAY, resolve
+from chat.errors import UnknownModel
 from chat.i18n import Lang, t
 from chat.schema import (
     MAX_FILE_BYTES,
@@ -176,17 +178,20 @@ class ApiMessage(BaseModel):
         if isinstance(self.content, str):
             return Message.of(self.role, self.content)
         api_parts = self.content.parts if self.content is not None else (self.parts or [])
-        parts: list[Part] = [
-            TextPart(text=p.text) if isinstance(p, ApiText) else p.to_part() for p in api_parts
-        ]
+        parts: list[Part] = [TextPart(text=p.text) if isinstance(p, ApiText) else p.to_part() for p in api_parts]
         return Message(role=self.role, parts=parts)
 
 
 def _is_bookkeeping(part: Any) -> bool:
     kind = part.get("type") if isinstance(part, dict) else None
-    return isinstance(kind, str) and (
-        kind in _IGNORED_SDK_PARTS or kind.startswith(("tool-", "data-"))
-    )
+    return isinstance(kind, str) and (kind in _IGNORED_SDK_PARTS or kind.startswith(("tool-", "data-")))
+
+
+def default_api_model() -> str:
+    """The model a request that names none gets: seed 004's (answered by its successor) when the server has a
+    Groq key or no key at all, else Mistral's default."""
+    keys = config.keys_in_use()
+    return config.SEED_MODEL if "groq" in keys or not keys else DEFAULT_MODELS["mistral"]
 
 
 class ApiRequest(BaseModel):
@@ -194,18 +199,22 @@ class ApiRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     messages: list[ApiMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
-    model: str = DEFAULT_MODEL
+    model: str | None = None
     temperature: float | None = None
     maxOutputTokens: int | None = Field(default=None, ge=1)
     system: Text | None = None
+    reasoningEffort: str | None = None
+    sendReasoning: bool = False
+    """Stream the model's thinking as `reasoning-*` parts (the AI SDK's name; off by default, as in seed 004)."""
 
     @model_validator(mode="after")
     def _within_model_limits(self) -> ApiRequest:
-        if self.model not in MODELS:
+        try:
+            spec = resolve(self.model or default_api_model(), config.keys_in_use()).spec
+        except UnknownModel:
             raise PydanticCustomError(
-                "val.unknown_model", "Unknown model", {"field": "model", "options": ", ".join(MODELS)}
-            )
-        spec = get_model(self.model)
+                "val.unknown_model", "Unknown model", {"field": "model", "options": ", ".join(OVERLAY)}
+            ) from None
         if self.temperature is not None and not spec.min_temperature <= self.temperature <= spec.max_temperature:
             raise PydanticCustomError(
                 "range", "out of range", {"field": "temperature", "minimum": 0, "maximum": spec.max_temperature}
@@ -214,17 +223,34 @@ class ApiRequest(BaseModel):
             raise PydanticCustomError(
                 "range", "out of range", {"field": "maxOutputTokens", "minimum": 1, "maximum": spec.max_output}
             )
+        efforts = spec.reasoning.efforts if spec.reasoning is not None else ()
+        if self.reasoningEffort is not None and self.reasoningEffort not in efforts:
+            raise PydanticCustomError(
+                "val.effort", "effort", {"field": "reasoningEffort", "options": " | ".join(efforts) or "-"}
+            )
         return self
 
 
-def parse_request(data: Any) -> ChatRequest:
+@dataclass(frozen=True)
+class Parsed:
+    """A validated body: the pipeline's request, and how the reply is to be streamed."""
+
+    request: ChatRequest
+    send_reasoning: bool = False
+
+
+def parse_request(data: Any) -> Parsed:
     """Validate a decoded JSON body and convert it; raises pydantic's ValidationError on bad input."""
     api = ApiRequest.model_validate(data)
     messages = [m.to_message() for m in api.messages]
     settings = GenerationSettings(
-        temperature=api.temperature, max_tokens=api.maxOutputTokens, system_prompt=api.system
+        temperature=api.temperature,
+        max_tokens=api.maxOutputTokens,
+        system_prompt=api.system,
+        reasoning_effort=api.reasoningEffort,
     )
-    return ChatRequest(messages=messages, model=api.model, settings=settings)
+    request = ChatRequest(messages=messages, model=api.model or default_api_model(), settings=settings)
+    return Parsed(request, api.sendReasoning)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -265,8 +291,10 @@ def _detail(err: Any, data: Any, lang: Lang) -> dict[str, Any]:
         maximum = ctx.get("max_length", ctx.get("maximum"))
         detail.update(code="too_big", maximum=maximum)
         ctx = {"maximum": maximum}
-        key = {"too_long": "val.messages_max" if path == ["messages"] else "val.too_big",
-               "string_too_long": "val.text_max"}.get(kind, "val.too_big")
+        key = {
+            "too_long": "val.messages_max" if path == ["messages"] else "val.too_big",
+            "string_too_long": "val.text_max",
+        }.get(kind, "val.too_big")
     elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "range"):
         low = kind.startswith("greater")
         bound = ctx.get("ge", ctx.get("gt")) if low else ctx.get("le", ctx.get("lt", ctx.get("maximum")))

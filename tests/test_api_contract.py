@@ -52,13 +52,15 @@ def test_stream_follows_the_ui_message_protocol(api: TestClient, upstream: FakeU
     finish = events[-2]
     assert finish["finishReason"] == "stop"
     meta = finish["messageMetadata"]
-    assert meta["outcome"] == "finished" and meta["model"] == "llama-3.1-8b-instant"
+    assert meta["outcome"] == "finished" and meta["model"] == "openai/gpt-oss-20b"
+    assert meta["requestedModel"] == "llama-3.1-8b-instant"  # seed 004's default, retired: its successor answers
+    assert "retired by Groq on 2026-08-16" in meta["retired"]["note"]
     assert meta["usage"] == {"inputTokens": 11, "outputTokens": 3, "totalTokens": 14}
 
 
 def test_default_model_and_mistral_models(api: TestClient, upstream: FakeUpstream) -> None:
     assert api.post("/api/chat", json=body("a")).status_code == 200
-    assert upstream.chat_requests("groq")[-1].model == "llama-3.1-8b-instant"
+    assert upstream.chat_requests("groq")[-1].model == "openai/gpt-oss-20b"
     r = api.post("/api/chat", json=body("b", model="mistral-small-latest"))
     assert r.status_code == 200, r.text
     assert upstream.chat_requests("mistral")[-1].model == "mistral-small-latest"
@@ -239,6 +241,7 @@ def test_own_rate_limit_is_seed_429(api: TestClient, monkeypatch: pytest.MonkeyP
 
 def test_missing_key_is_500_with_what_to_do(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GROQ_API_KEY")
+    monkeypatch.delenv("MISTRAL_API_KEY")
     r = api.post("/api/chat", json=body("hi"), headers=ES)
     assert r.status_code == 500
     assert r.json()["error"] == "Error al procesar la solicitud"

@@ -35,7 +35,7 @@ def assert_no_secret(response: Any, *secrets: str) -> None:
     [
         (401, 500, ("rejected the API key", "GROQ_API_KEY")),
         (403, 500, ("403",)),
-        (404, 502, ("does not serve the model",)),
+        (404, 400, ("no longer serves openai/gpt-oss-20b", "Switch to openai/gpt-oss-120b")),
         (413, 413, ("too large",)),
         (500, 502, ("unavailable",)),
         (503, 502, ("unavailable",)),
@@ -50,6 +50,9 @@ def test_upstream_status_is_mapped(
     assert r.status_code == expected, r.text
     data = r.json()
     text = data.get("details") if expected >= 500 else data["error"]
+    if expected == 400:
+        assert data["error"] == "Invalid request format" and data["details"][0]["path"] == ["model"]
+        text = data["details"][0]["message"]
     assert isinstance(text, str) and all(w in text for w in words), text
     if expected >= 500:
         assert data["error"] == "Error processing the request"

@@ -13,7 +13,7 @@ from chat.schema import ChatRequest, GenerationSettings, Message
 from chat.service import Caller, send
 from tests.fakes import FakeUpstream, Script
 
-MODELS = {"groq": "llama-3.1-8b-instant", "mistral": "mistral-small-latest"}
+MODELS = {"groq": "openai/gpt-oss-20b", "mistral": "mistral-small-latest"}
 
 
 @pytest.fixture(params=["groq", "mistral"])
@@ -31,13 +31,13 @@ def ask(vendor: str, *texts: str, caller: Caller | None = None, **settings: obje
 def test_streams_text_usage_and_timing(upstream: FakeUpstream, vendor: str) -> None:
     upstream.script(Script(chunks=["Hel", "lo", ", world", "!"], usage=(12, 4)))
     reply = ask(vendor, "hi there", temperature=0.3, max_tokens=64)
-    deltas = list(reply)
+    deltas = [d.text for d in reply]
     assert deltas == ["Hel", "lo", ", world", "!"]
     assert reply.text == "Hello, world!" and reply.outcome == "finished"
     assert reply.usage is not None and (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (12, 4)
     assert reply.ttft is not None and reply.duration is not None and reply.ttft <= reply.duration
     assert reply.finish_reason == "stop"
-    assert list(reply) == deltas  # a finished reply replays
+    assert [d.text for d in reply] == deltas  # a finished reply replays
     [sent] = upstream.chat_requests(vendor)
     body = sent.body
     assert body["model"] == MODELS[vendor] and body["stream"] is True
@@ -52,7 +52,7 @@ def test_streams_text_usage_and_timing(upstream: FakeUpstream, vendor: str) -> N
 
 def test_default_max_output_is_the_models(upstream: FakeUpstream) -> None:
     list(ask("groq", "hi"))
-    assert upstream.chat_requests()[0].body["max_completion_tokens"] == 1024
+    assert upstream.chat_requests()[0].body["max_completion_tokens"] == 1000
 
 
 def test_upstream_sees_at_most_eight_turns_and_the_system_prompt(upstream: FakeUpstream, vendor: str) -> None:
@@ -83,7 +83,7 @@ def test_session_key_wins_over_the_server_key(upstream: FakeUpstream) -> None:
 ERRORS = [
     (401, errors.AuthError, "rejected the API key"),
     (403, errors.ForbiddenError, "refused access"),
-    (404, errors.ModelNotFound, "does not serve the model"),
+    (404, errors.ModelUnavailable, "no longer serves"),
     (413, errors.RequestTooLarge, "too large"),
     (429, errors.UpstreamRateLimited, "Try again in 9 s"),
     (500, errors.UpstreamUnavailable, "unavailable"),
@@ -132,7 +132,7 @@ def test_stall_mid_stream_times_out_and_keeps_the_text(
     got: list[str] = []
     with pytest.raises(errors.UpstreamTimeout) as info:
         for delta in reply:
-            got.append(delta)
+            got.append(delta.text)
     assert got == ["par", "tial"]
     assert info.value.partial == "partial" == reply.text
     assert reply.outcome == "failed" and reply.error is info.value
@@ -153,7 +153,7 @@ def test_cancel_closes_the_upstream_and_keeps_what_arrived(upstream: FakeUpstrea
     reply = ask(vendor, "hi")
     got = []
     for delta in reply:
-        got.append(delta)
+        got.append(delta.text)
         if len(got) == 3:
             reply.cancel()
     assert reply.outcome == "stopped" and reply.text == "w0 w1 w2 "
@@ -165,7 +165,7 @@ def test_cancel_from_another_thread_wakes_a_stalled_read(upstream: FakeUpstream,
     reply = ask(vendor, "hi")
     threading.Timer(0.3, reply.cancel).start()
     started = time.monotonic()
-    assert list(reply) == ["a"]
+    assert [d.text for d in reply] == ["a"]
     assert time.monotonic() - started < 3
     assert reply.outcome == "stopped" and reply.error is None
     assert upstream.wait_disconnect(timeout=3)

@@ -26,7 +26,7 @@ def test_seed_shapes_become_parts() -> None:
         {"type": "image", "imageUrl": "https://example.com/part.jpg", "mimeType": "image/jpeg"},
         {"type": "image", "imageUrl": f"data:image/png;base64,{PNG}", "mimeType": "image/png"},
         {"type": "file", "data": PNG, "mediaType": "image/png"},
-    ]}}]})
+    ]}}]}).request
     parts = request.messages[0].parts
     assert parts[0] == TextPart(text="Identify this")
     assert isinstance(parts[1], ImagePart) and parts[1].url == "https://example.com/part.jpg" and parts[1].data is None
@@ -42,7 +42,7 @@ def test_ai_sdk_messages_with_bookkeeping_parts_and_extra_fields() -> None:
                                                 "url": f"data:image/png;base64,{PNG}"}]},
         {"id": "m2", "role": "assistant",
          "parts": [{"type": "reasoning", "text": "…"}, {"type": "text", "text": "hi"}]},
-    ]})
+    ]}).request
     assert [m.role for m in request.messages] == ["user", "assistant"]
     assert request.messages[0].text == "hola" and request.messages[1].text == "hi"
     assert isinstance(request.messages[0].parts[1], FilePart) and request.messages[0].parts[1].name == "a.png"

@@ -16,8 +16,7 @@ from starlette.requests import Request
 from chat.api.envelope import BodyTooLarge, UnsupportedMediaType
 from chat.errors import InvalidRequest
 from chat.i18n import Lang, t
-from chat.schema import ChatRequest
-from chat.wire import parse_request, validation_details
+from chat.wire import Parsed, parse_request, validation_details
 
 MAX_BODY_BYTES = 30 * 1024 * 1024
 
@@ -79,8 +78,8 @@ def decode_json(raw: bytes, lang: Lang) -> Any:
         raise invalid_json(str(e).partition(";")[0], lang) from None
 
 
-def parse(raw: bytes, lang: Lang) -> ChatRequest:
-    """Body bytes -> ChatRequest; InvalidRequest with seed 004's details otherwise. Blocking: run off-loop."""
+def parse(raw: bytes, lang: Lang) -> Parsed:
+    """Body bytes -> the parsed request; InvalidRequest with seed 004's details otherwise. Blocking: run off-loop."""
     data = decode_json(raw, lang)
     try:
         return parse_request(data)

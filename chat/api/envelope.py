@@ -21,7 +21,9 @@ from chat.errors import (
     AttachmentError,
     ChatError,
     ContextTooLarge,
+    EffortNotTaken,
     InvalidRequest,
+    ModelUnavailable,
     ProviderError,
     RateLimited,
     SettingsOutOfRange,
@@ -88,8 +90,10 @@ def retry_after(err: ChatError) -> int:
 
 def detail_path(err: ChatError) -> list[int | str]:
     """Where in the request a 400 that is not a schema error points."""
-    if isinstance(err, UnknownModel):
+    if isinstance(err, UnknownModel | ModelUnavailable):
         return ["model"]
+    if isinstance(err, EffortNotTaken):
+        return ["reasoningEffort"]
     if isinstance(err, SettingsOutOfRange):
         name = str(err.params.get("name", ""))
         return ["temperature" if name == "temperature" else "maxOutputTokens"]
@@ -107,9 +111,11 @@ def seed_order(detail: dict[str, Any]) -> dict[str, Any]:
 def error_body(err: ChatError, lang: Lang) -> dict[str, Any]:
     """The JSON body for `err`, in `lang`."""
     if err.status == 400:
-        details = err.details if isinstance(err, InvalidRequest) else [
-            {"code": "custom", "path": detail_path(err), "message": err.message(lang)}
-        ]
+        details = (
+            err.details
+            if isinstance(err, InvalidRequest)
+            else [{"code": "custom", "path": detail_path(err), "message": err.message(lang)}]
+        )
         return {"error": t("api.invalid_format", lang), "details": [seed_order(d) for d in details]}
     if err.status == 429:
         message = t("api.too_many_message", lang) if isinstance(err, RateLimited) else err.message(lang)

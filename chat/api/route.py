@@ -44,13 +44,15 @@ def client_address(request: Request) -> str | None:
     return clientip.resolve(peer, request.headers.getlist("x-forwarded-for"))
 
 
-async def open_reply(request: Request, ip: str) -> Reply:
-    """Read, parse and send the request; ChatError for anything refused before the stream begins."""
+async def open_reply(request: Request, ip: str) -> tuple[Reply, bool]:
+    """Read, parse and send the request: the reply, and whether to stream its reasoning. ChatError for anything
+    refused before the stream begins."""
     lang = parse_accept_language(request.headers.get("accept-language"))
     check_content_type(request)
     raw = await read_body(request)
-    chat_request = await run_blocking(partial(parse, raw, lang))
-    return await run_blocking(partial(service.send, chat_request, caller=service.Caller(ip=ip)))
+    parsed = await run_blocking(partial(parse, raw, lang))
+    reply = await run_blocking(partial(service.send, parsed.request, caller=service.Caller(ip=ip)))
+    return reply, parsed.send_reasoning
 
 
 async def chat(request: Request) -> Response:
@@ -61,10 +63,10 @@ async def chat(request: Request) -> Response:
     try:
         check_token(request)
         ip = clientip.validate(address)
-        reply = await open_reply(request, ip)
+        reply, send_reasoning = await open_reply(request, ip)
     except ChatError as err:
         return error_response(err, lang, ip)
     except Exception:
         log.exception("POST /api/chat failed before the stream began")
         return error_response(ChatError(), lang, ip)
-    return EventStream(reply, lang, rate_headers(reply.context.quota))
+    return EventStream(reply, lang, rate_headers(reply.context.quota), send_reasoning=send_reasoning)

@@ -6,6 +6,11 @@ Events, each `data: <json>\\n\\n` (shapes checked against the `ai` package's `ui
     text-delta {id, delta} ...
     text-end {id}  finish-step  finish {finishReason, messageMetadata}  [DONE]
 
+With `sendReasoning` a reasoning model's thinking comes first, as `reasoning-start {id}`, `reasoning-delta {id,
+delta}`..., `reasoning-end {id}`, and `text-start` follows it; without it (seed 004's default) the thinking is not
+sent at all. `messageMetadata` names the model that answered (`model`) and, when a retired id was asked for, that
+id (`requestedModel`) and its retirement.
+
 An upstream failure after the stream has begun ends it with `text-end`, `error {errorText}`, `finish-step`,
 `finish {finishReason: "error"}` and `[DONE]`: never a silent cut. A reply cut at CHARLA_MAX_DURATION ends
 normally with `finishReason: "other"` and `messageMetadata.outcome == "cut"` (plus a `note` saying so).
@@ -35,8 +40,9 @@ import anyio.to_thread
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from chat.errors import ChatError
+from chat.errors import ChatError, provider_label
 from chat.i18n import Lang, t
+from chat.providers.base import Delta
 from chat.reply import Reply
 
 log = logging.getLogger(__name__)
@@ -80,24 +86,37 @@ def sse(chunk: dict[str, Any]) -> bytes:
 class Encoder:
     """The UI-message stream events for one reply."""
 
-    def __init__(self, reply: Reply, lang: Lang) -> None:
+    def __init__(self, reply: Reply, lang: Lang, *, send_reasoning: bool = False) -> None:
         self.reply = reply
         self.lang = lang
+        self.send_reasoning = send_reasoning
         self.message_id = f"msg-{uuid.uuid4().hex}"
         self.text_id = f"text-{uuid.uuid4().hex[:12]}"
+        self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
+        self._text_open = False
+        self._reasoning_open = False
 
     def opening(self) -> bytes:
-        """start, start-step, text-start."""
-        meta = {"model": self.reply.model, "provider": self.reply.provider}
-        return b"".join((
+        """start, start-step (and text-start, unless reasoning may come first)."""
+        meta = {"model": self.reply.model, "provider": self.reply.provider, **self._asked()}
+        out = [
             sse({"type": "start", "messageId": self.message_id, "messageMetadata": meta}),
             sse({"type": "start-step"}),
-            sse({"type": "text-start", "id": self.text_id}),
-        ))
+        ]
+        if not self.send_reasoning:
+            out.append(self._open_text())
+        return b"".join(out)
 
-    def delta(self, text: str) -> bytes:
-        """One text-delta."""
-        return sse({"type": "text-delta", "id": self.text_id, "delta": text})
+    def delta(self, delta: Delta) -> bytes:
+        """One text-delta (or reasoning-delta), opening and closing parts as the kind changes."""
+        if delta.reasoning:
+            if not self.send_reasoning:
+                return b""
+            head = b"" if self._reasoning_open else sse({"type": "reasoning-start", "id": self.reasoning_id})
+            self._reasoning_open = True
+            return head + sse({"type": "reasoning-delta", "id": self.reasoning_id, "delta": delta.text})
+        head = self._close_reasoning() + (b"" if self._text_open else self._open_text())
+        return head + sse({"type": "text-delta", "id": self.text_id, "delta": delta.text})
 
     def closing(self) -> bytes:
         """text-end, finish-step, finish (with metadata), [DONE]."""
@@ -120,37 +139,80 @@ class Encoder:
         meta: dict[str, Any] = {
             "model": reply.model,
             "provider": reply.provider,
+            **self._asked(),
             "outcome": reply.outcome,
             "finishReason": reply.finish_reason,
-            "usage": None if usage is None else {
+            "usage": None
+            if usage is None
+            else {
                 "inputTokens": usage.prompt_tokens,
                 "outputTokens": usage.completion_tokens,
                 "totalTokens": usage.prompt_tokens + usage.completion_tokens,
             },
-            "ttftMs": None if reply.ttft is None else round(reply.ttft * 1000),
-            "durationMs": None if reply.duration is None else round(reply.duration * 1000),
+            "ttftMs": _ms(reply.ttft),
+            "ttfrMs": _ms(reply.ttfr),
+            "durationMs": _ms(reply.duration),
         }
         if reply.outcome == "cut":
             meta["note"] = t("outcome.cut", self.lang, seconds=round(reply.max_duration))
         elif reply.outcome == "stopped":
             meta["note"] = t("outcome.stopped", self.lang)
+        elif reply.thought_out:
+            sent = reply.context.payload if reply.context is not None else {}
+            tokens = sent.get("max_completion_tokens", sent.get("max_tokens", "?"))
+            meta["note"] = t("outcome.thought_out", self.lang, model=reply.model, tokens=tokens)
         return meta
 
+    def _asked(self) -> dict[str, Any]:
+        moved = self.reply.retirement
+        if moved is None:
+            return {}
+        note = t(
+            "outcome.retired",
+            self.lang,
+            model=moved.model,
+            provider=provider_label(moved.provider),
+            date=moved.date,
+            successor=self.reply.model,
+        )
+        return {
+            "requestedModel": self.reply.asked,
+            "retired": {"date": moved.date, "source": moved.source, "note": note},
+        }
+
+    def _open_text(self) -> bytes:
+        self._text_open = True
+        return sse({"type": "text-start", "id": self.text_id})
+
+    def _close_reasoning(self) -> bytes:
+        if not self._reasoning_open:
+            return b""
+        self._reasoning_open = False
+        return sse({"type": "reasoning-end", "id": self.reasoning_id})
+
     def _end(self, reason: str, error: bytes = b"") -> bytes:
-        return b"".join((
-            sse({"type": "text-end", "id": self.text_id}),
-            error,
-            sse({"type": "finish-step"}),
-            sse({"type": "finish", "finishReason": reason, "messageMetadata": self.metadata()}),
-            DONE,
-        ))
+        head = self._close_reasoning() + (b"" if self._text_open else self._open_text())
+        return b"".join(
+            (
+                head,
+                sse({"type": "text-end", "id": self.text_id}),
+                error,
+                sse({"type": "finish-step"}),
+                sse({"type": "finish", "finishReason": reason, "messageMetadata": self.metadata()}),
+                DONE,
+            )
+        )
+
+
+def _ms(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1000)
 
 
 class Ended:
     """Marks the end of a reply that finished, was stopped or was cut."""
 
 
-Item = str | Ended | ChatError
+Item = Delta | Ended | ChatError
 
 
 class Relay:
@@ -208,16 +270,16 @@ class Relay:
                 self._scheduled = False
                 self._wake.clear()
             yield batch
-            if batch and not isinstance(batch[-1], str):
+            if batch and not isinstance(batch[-1], Delta):
                 return
 
 
 class EventStream(StreamingResponse):
     """The SSE response for one reply; cancels the reply when the client goes away."""
 
-    def __init__(self, reply: Reply, lang: Lang, headers: dict[str, str]) -> None:
+    def __init__(self, reply: Reply, lang: Lang, headers: dict[str, str], *, send_reasoning: bool = False) -> None:
         super().__init__(iter(()), media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
-        self.encoder = Encoder(reply, lang)
+        self.encoder = Encoder(reply, lang, send_reasoning=send_reasoning)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         relay = Relay(self.encoder.reply)
@@ -242,7 +304,7 @@ class EventStream(StreamingResponse):
     def _encode(self, batch: list[Item]) -> bytes:
         out = []
         for item in batch:
-            if isinstance(item, str):
+            if isinstance(item, Delta):
                 out.append(self.encoder.delta(item))
             elif isinstance(item, ChatError):
                 out.append(self.encoder.failure(item))

@@ -31,7 +31,23 @@ test("DefaultChatTransport streams a reply readUIMessageStream accepts", async (
   const text = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("");
   assert.equal(text, "Echo: hello from node");
   assert.equal(message.metadata.outcome, "finished");
-  assert.equal(message.metadata.model, "llama-3.1-8b-instant");
+  assert.equal(message.metadata.model, "openai/gpt-oss-20b"); // seed 004's default, retired: its successor answers
+  assert.equal(message.metadata.requestedModel, "llama-3.1-8b-instant");
+});
+
+test("with sendReasoning the thinking arrives as a reasoning part before the text", async (t) => {
+  const fake = process.env.FAKE_URL;
+  if (!fake) return t.skip("FAKE_URL not set");
+  await fetch(`${fake}/_fake/script`, {
+    method: "POST",
+    body: JSON.stringify({ text: "It is 4.", reasoning: "Two plus two is four." }),
+  });
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat`, body: { sendReasoning: true } });
+  const stream = await transport.sendMessages({ chatId: "c5", messages: [userMessage("u1", "2+2?")], trigger: "submit-message" });
+  const message = await lastSnapshot(stream);
+  assert.deepEqual(message.parts.filter((p) => p.type !== "step-start").map((p) => p.type), ["reasoning", "text"]);
+  assert.equal(message.parts.find((p) => p.type === "reasoning").text, "Two plus two is four.");
+  assert.equal(message.parts.find((p) => p.type === "text").text, "It is 4.");
 });
 
 test("a multi-turn UI conversation is accepted", async () => {
