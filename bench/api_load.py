@@ -154,7 +154,7 @@ async def main_async(args: argparse.Namespace) -> int:
     fake, fake_url = start_fake(args.delay)
     text = prompt(args.tokens)
     try:
-        direct = {"model": "llama-3.1-8b-instant", "stream": True, "messages": [{"role": "user", "content": text}]}
+        direct = {"model": "openai/gpt-oss-20b", "stream": True, "messages": [{"role": "user", "content": text}]}
         base = await phase(f"{fake_url}/openai/v1/chat/completions", direct, b'"content":', args.streams,
                            {"Authorization": "Bearer bench-key"})
         base.tokens -= sum(1 for _ in range(args.streams))  # the opening {"content": ""} chunk of each stream

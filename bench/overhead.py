@@ -37,7 +37,7 @@ def raw_ttft(vendor: str, url: str) -> float:
 
         client = _raw_groq(url)
         stream = client.chat.completions.create(
-            model="llama-3.1-8b-instant", messages=messages, stream=True, max_completion_tokens=1024  # type: ignore[arg-type]
+            model="openai/gpt-oss-20b", messages=messages, stream=True, max_completion_tokens=1024  # type: ignore[arg-type]
         )
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
@@ -82,7 +82,7 @@ def service_ttft(vendor: str) -> float:
 
     roles = ["user", "assistant"]
     messages = [Message.of(roles[i % 2], t) for i, t in enumerate(HISTORY)]  # type: ignore[arg-type]
-    model = "llama-3.1-8b-instant" if vendor == "groq" else "mistral-small-latest"
+    model = "openai/gpt-oss-20b" if vendor == "groq" else "mistral-small-latest"
     start = time.perf_counter()
     reply = send(ChatRequest(messages=messages, model=model), caller=Caller(session="bench", ip="127.0.0.1"))
     for _ in reply:
@@ -121,7 +121,7 @@ def chunk_cpu(fake: FakeUpstream, vendor: str, n: int = 3000) -> tuple[float, fl
     start = time.process_time()
     if vendor == "groq":
         for _chunk in _raw_groq(fake.url).chat.completions.create(
-            model="llama-3.1-8b-instant", messages=messages, stream=True  # type: ignore[arg-type]
+            model="openai/gpt-oss-20b", messages=messages, stream=True  # type: ignore[arg-type]
         ):
             pass
     else:
@@ -129,7 +129,7 @@ def chunk_cpu(fake: FakeUpstream, vendor: str, n: int = 3000) -> tuple[float, fl
             pass
     sdk = (time.process_time() - start) / n * 1e6
     fake.script(Script(chunks=["tok "] * n))
-    model = "llama-3.1-8b-instant" if vendor == "groq" else "mistral-small-latest"
+    model = "openai/gpt-oss-20b" if vendor == "groq" else "mistral-small-latest"
     start = time.process_time()
     for _ in send(ChatRequest(messages=[Message.of("user", "hi")], model=model), caller=Caller(session="cpu")):
         pass

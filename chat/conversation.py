@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from chat.catalog import MODELS, ModelSpec, get_model, larger_model_than, vision_model_for
-from chat.config import DEFAULT_MODEL, WINDOW_MESSAGES
+from chat import config
+from chat.catalog import DEFAULT_MODELS, ModelSpec, default_model, get_model, known, larger_model_than, vision_model_for
+from chat.config import WINDOW_MESSAGES
 from chat.errors import ChatError, ContextTooLarge, ProviderError, UpstreamRateLimited, UpstreamUnavailable
 from chat.i18n import Lang, t
 from chat.schema import GenerationSettings, ImagePart, Message, Part, TextPart
@@ -154,6 +155,14 @@ class ChatMessage:
     """A reply the server died while streaming (restored from the store, shown as stopped with a note)."""
     store_id: int | None = None
     """The message's row in the store, once written (see chat.persist)."""
+    reasoning: str = ""
+    """A reasoning model's thinking (shown folded above the reply; never sent back to the model)."""
+    ttfr: float | None = None
+    """Seconds from the send to the first reasoning text."""
+    thought_out: bool = False
+    """The model spent its whole output budget thinking and gave no answer."""
+    asked: str | None = None
+    """The retired model id the conversation asked for, when its successor answered."""
 
     def to_message(self) -> Message:
         """The message as the pipeline takes it: typed text plus the sendable attachments' parts."""
@@ -174,10 +183,12 @@ class ChatState:
     """Everything the chat page keeps for one browser session (API keys are kept apart, never here)."""
 
     messages: list[ChatMessage] = field(default_factory=list)
-    model: str = DEFAULT_MODEL
+    model: str = field(default_factory=lambda: default_model(config.keys_in_use()))
     temperature: float | None = None
     max_tokens: int | None = None
     system_prompt: str = ""
+    reasoning_effort: str | None = None
+    """The effort a reasoning model is asked for (None: the model's default in the catalog)."""
     auto_fallback: bool = False
     pending: str | None = None
     """Id of the user message to send in this run."""
@@ -198,16 +209,21 @@ class ChatState:
     """The model and settings last written to the store."""
     missing: bool = False
     """The `?c=` asked for could not be opened (unknown, deleted or another browser's): say so once."""
+    moved_from: str | None = None
+    """The retired model this stored conversation was on (it continues on the successor): say so once."""
 
     @property
     def spec(self) -> ModelSpec:
         """The chosen model's limits."""
-        return MODELS.get(self.model) or get_model(DEFAULT_MODEL)
+        return known(self.model) or get_model(default_model(config.keys_in_use()))
 
     def settings(self) -> GenerationSettings:
         """The generation settings as the pipeline takes them."""
         return GenerationSettings(
-            temperature=self.temperature, max_tokens=self.max_tokens, system_prompt=self.system_prompt or None
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            system_prompt=self.system_prompt or None,
+            reasoning_effort=self.reasoning_effort,
         )
 
     def find(self, message_id: str) -> ChatMessage | None:
@@ -279,7 +295,8 @@ def context_info(sent_ids: Sequence[str], reply: Reply) -> ContextInfo | None:
 
 def fill_reply(msg: ChatMessage, reply: Reply) -> None:
     """Copy the reply's text, outcome, usage and timing into `msg`."""
-    msg.text = reply.text
+    msg.text, msg.reasoning, msg.ttfr, msg.thought_out = reply.text, reply.reasoning, reply.ttfr, reply.thought_out
+    msg.asked = reply.asked if reply.retirement is not None else None
     if reply.outcome in ("finished", "stopped", "cut", "failed"):
         msg.status = reply.outcome
     msg.ttft, msg.duration = reply.ttft, reply.duration
@@ -347,7 +364,6 @@ def from_attachment(att: Attachment, check: Preflight, reason: str | None) -> Ch
         thumbnail=thumb[0] if thumb else None, thumbnail_mime=thumb[1] if thumb else None, parts=att.parts,
         pixels=check.pixels,
     )  # fmt: skip
-
 
 
 def unreadable(name: str, mime: str, size: int, message: str) -> ChatAttachment:
@@ -424,10 +440,12 @@ def quota_text(quota: Quota | None, lang: Lang) -> str:
 
 def metrics_text(msg: ChatMessage, lang: Lang) -> str:
     """'Llama 3.1 8B Instant · 12 → 48 tokens · first token 0.21 s · 830 tokens/s'."""
-    spec = MODELS.get(msg.model or "")
+    spec = known(msg.model or "")
     bits = [spec.label if spec else (msg.model or "?")]
     if msg.prompt_tokens is not None and msg.completion_tokens is not None:
         bits.append(t("ui.metric_tokens", lang, inp=f"{msg.prompt_tokens:,}", out=f"{msg.completion_tokens:,}"))
+    if msg.ttfr is not None:
+        bits.append(t("ui.metric_ttfr", lang, seconds=f"{msg.ttfr:.2f}"))
     if msg.ttft is not None:
         bits.append(t("ui.metric_ttft", lang, seconds=f"{msg.ttft:.2f}"))
     streamed = (msg.duration or 0.0) - (msg.ttft or 0.0)
@@ -446,7 +464,29 @@ def outcome_text(msg: ChatMessage, lang: Lang, max_duration: float) -> str | Non
         return t("outcome.cut", lang, seconds=math.ceil(max_duration))
     if msg.status == "failed" and msg.error is not None:
         return msg.error.message(lang)
+    if msg.thought_out:
+        spec = known(msg.model or "")
+        tokens = msg.completion_tokens if msg.completion_tokens is not None else "?"
+        return t("outcome.thought_out", lang, model=spec.label if spec else msg.model, tokens=tokens)
     return None
+
+
+def retired_text(msg: ChatMessage, lang: Lang) -> str | None:
+    """'llama-3.1-8b-instant was retired by Groq on 2026-08-16; answered by openai/gpt-oss-20b' (None if not)."""
+    from chat.catalog import retirement
+    from chat.errors import provider_label
+
+    moved = retirement(msg.asked) if msg.asked else None
+    if moved is None:
+        return None
+    return t(
+        "outcome.retired",
+        lang,
+        model=moved.model,
+        provider=provider_label(moved.provider),
+        date=moved.date,
+        successor=msg.model,
+    )
 
 
 def via_text(provider_failed: str, spec: ModelSpec, error: ErrorInfo, lang: Lang) -> str:
@@ -472,7 +512,7 @@ def seed_messages(count: int) -> list[ChatMessage]:
             out.append(ChatMessage("user", f"Question {i // 2}: {body[:120]}"))
         else:
             out.append(ChatMessage("assistant", f"Answer {i // 2}. {body}{body}", status="finished",
-                                   model=DEFAULT_MODEL, provider="groq", reply_to=out[-1].id,
+                                   model=DEFAULT_MODELS["groq"], provider="groq", reply_to=out[-1].id,
                                    prompt_tokens=120, completion_tokens=80, ttft=0.2, duration=0.4,
                                    tokens_per_second=400.0))  # fmt: skip
     return out

@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chat.catalog import MODELS
+from chat.catalog import known, retirement
 from chat.conversation import ChatAttachment, ChatMessage, ChatState, ErrorInfo, Status
 from chat.schema import ImagePart, TextPart
 from chat.store import (
@@ -60,11 +60,16 @@ def persistable(msg: ChatMessage) -> bool:
 
 def settings_of(chat: ChatState) -> dict[str, Any]:
     """The conversation's settings as the store keeps them."""
-    return {"temperature": chat.temperature, "max_tokens": chat.max_tokens, "system_prompt": chat.system_prompt or None}
+    return {
+        "temperature": chat.temperature,
+        "max_tokens": chat.max_tokens,
+        "system_prompt": chat.system_prompt or None,
+        "reasoning_effort": chat.reasoning_effort,
+    }
 
 
 def _snapshot(chat: ChatState) -> tuple[Any, ...]:
-    return (chat.model, chat.temperature, chat.max_tokens, chat.system_prompt)
+    return (chat.model, chat.temperature, chat.max_tokens, chat.system_prompt, chat.reasoning_effort)
 
 
 def ensure_conversation(store: Store, chat: ChatState, owner: str | None) -> str:
@@ -96,8 +101,10 @@ _PARAM_MAX_CHARS = 500
 
 
 def _plain(value: Any) -> bool:
-    return value is None or isinstance(value, bool | int | float) or (
-        isinstance(value, str) and len(value) <= _PARAM_MAX_CHARS
+    return (
+        value is None
+        or isinstance(value, bool | int | float)
+        or (isinstance(value, str) and len(value) <= _PARAM_MAX_CHARS)
     )
 
 
@@ -152,9 +159,30 @@ def details_of(msg: ChatMessage) -> dict[str, Any]:
         out["error"] = record
     if msg.via:
         out["via"] = msg.via
+    out |= _reply_details(msg)
     if msg.role == "user" and msg.status == "blocked":
         out["draft"] = _draft(msg)
     return out
+
+
+def _reply_details(msg: ChatMessage) -> dict[str, Any]:
+    """A reply's reasoning, time to first thought, thought-out mark and the retired id it stood in for."""
+    out: dict[str, Any] = {"reasoning": msg.reasoning} if msg.reasoning else {}
+    if msg.ttfr is not None:
+        out["ttfr"] = msg.ttfr
+    if msg.thought_out:
+        out["thought_out"] = True
+    if msg.asked:
+        out["asked"] = msg.asked
+    return out
+
+
+def _restore_reply(msg: ChatMessage, details: dict[str, Any]) -> None:
+    reasoning, ttfr, asked = details.get("reasoning"), details.get("ttfr"), details.get("asked")
+    msg.reasoning = reasoning if isinstance(reasoning, str) else ""
+    msg.ttfr = float(ttfr) if isinstance(ttfr, int | float) else None
+    msg.thought_out = details.get("thought_out") is True
+    msg.asked = asked if isinstance(asked, str) else None
 
 
 def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
@@ -327,7 +355,9 @@ def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
             ttft=row.ttft, duration=row.duration, feedback=row.feedback, reply_to=reply_to,
             interrupted=row.interrupted or row.status == "streaming",
         )  # fmt: skip
-        streamed = (row.duration or 0.0) - (row.ttft or 0.0)
+        _restore_reply(msg, details)
+        first = msg.ttfr if msg.ttfr is not None else row.ttft
+        streamed = (row.duration or 0.0) - (first or 0.0)
         if row.completion_tokens is not None and streamed > 0:
             msg.tokens_per_second = row.completion_tokens / streamed
     msg.store_id = row.id
@@ -341,10 +371,14 @@ def load(store: Store, conv_id: str, owner: str | None) -> ChatState | None:
         return None
     rows = store.messages(conv_id, owner=owner)
     chat = ChatState(conversation_id=conv.id)
-    if conv.model in MODELS:
+    moved = retirement(conv.model)
+    if moved is not None:  # the provider retired it: the conversation goes on with the successor, saying so
+        chat.model, chat.moved_from = moved.successor, conv.model
+    elif known(conv.model) is not None:
         chat.model = conv.model
     gen = conv.generation_settings
     chat.temperature, chat.max_tokens, chat.system_prompt = gen.temperature, gen.max_tokens, gen.system_prompt or ""
+    chat.reasoning_effort = gen.reasoning_effort
     last_user: str | None = None
     for row in rows:
         msg = message_of(row, last_user if row.role == "assistant" else None)

@@ -74,7 +74,7 @@ _END = object()
 
 
 def paced(
-    deltas: Iterable[str],
+    deltas: Iterable[object],
     *,
     interval: float = FLUSH_INTERVAL,
     heartbeat: float = HEARTBEAT,
@@ -90,8 +90,8 @@ def paced(
 
     def read() -> None:
         try:
-            for delta in deltas:
-                inbox.put(delta)
+            for delta in deltas:  # text, or a reply's `Delta` (answer or reasoning: either is news to show)
+                inbox.put(delta if isinstance(delta, str) else str(getattr(delta, "text", "")))
         except BaseException as e:  # handed over to the consumer, which re-raises it
             inbox.put(e)
         inbox.put(_END)

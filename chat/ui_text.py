@@ -61,6 +61,30 @@ UI_TEXT: dict[str, dict[str, str]] = {
     # under a reply
     "ui.metric_tokens": {"en": "{inp} → {out} tokens", "es": "{inp} → {out} tokens"},
     "ui.metric_ttft": {"en": "first token {seconds} s", "es": "primer token {seconds} s"},
+    "ui.metric_ttfr": {"en": "first thought {seconds} s", "es": "primer pensamiento {seconds} s"},
+    "ui.thinking": {"en": "Thinking…", "es": "Pensando…"},
+    "ui.thought": {"en": "Thought for {seconds} s", "es": "Pensó durante {seconds} s"},
+    "ui.reasoning": {"en": "Reasoning", "es": "Razonamiento"},
+    "ui.effort": {"en": "Reasoning effort", "es": "Esfuerzo de razonamiento"},
+    "ui.switch_resend": {"en": "Switch to {model} and send again", "es": "Cambiar a {model} y enviar de nuevo"},
+    "ui.models_live": {
+        "en": "{provider}: {count} models, as listed by {provider}.",
+        "es": "{provider}: {count} modelos, según la lista de {provider}.",
+    },
+    "ui.models_failed": {
+        "en": "{provider}'s model list could not be read ({reason}) Showing Charla's own list.",
+        "es": "No se pudo leer la lista de modelos de {provider} ({reason}) Se muestra la lista de Charla.",
+    },
+    "ui.models_no_key": {
+        "en": "No {provider} key: showing Charla's own list of {provider} models.",
+        "es": "Sin clave de {provider}: se muestra la lista de Charla de modelos de {provider}.",
+    },
+    "ui.refresh_models": {"en": "Refresh models", "es": "Actualizar modelos"},
+    "ui.unverified": {"en": "limits unverified", "es": "límites sin verificar"},
+    "ui.model_moved": {
+        "en": "{model} is no longer served by {provider}: this conversation continues on {successor}.",
+        "es": "{provider} ya no ofrece {model}: esta conversación sigue con {successor}.",
+    },
     "ui.metric_tps": {"en": "{rate} tokens/s", "es": "{rate} tokens/s"},
     "ui.metric_duration": {"en": "{seconds} s", "es": "{seconds} s"},
     "ui.outcome_stopped": {

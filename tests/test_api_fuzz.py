@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from tests.api_fixtures import make_client, sse_events
 from tests.fakes import FakeUpstream
 
-MODELS = ["llama-3.1-8b-instant", "meta-llama/llama-4-scout-17b-16e-instruct", "mistral-small-latest", "gpt-4o", ""]
+MODELS = ["openai/gpt-oss-20b", "qwen/qwen3.8-27b", "mistral-small-latest", "gpt-4o", ""]
 ROLES = ["user", "assistant", "system", "tool", "", "USER"]
 PNG_1PX = base64.b64encode(bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

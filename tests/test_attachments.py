@@ -17,15 +17,15 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from chat.attachments import Attachment, convert, fit_images, preflight
-from chat.catalog import MODELS, ModelSpec
+from chat.catalog import OVERLAY, ModelSpec
 from chat.errors import AttachmentError
 from chat.schema import ImagePart, TextPart
 from tests.samples import png_header
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
-SMALL = MODELS["llama-3.1-8b-instant"]
-SCOUT = MODELS["meta-llama/llama-4-scout-17b-16e-instruct"]
-PIXTRAL = MODELS["pixtral-12b-2409"]
+SMALL = OVERLAY["openai/gpt-oss-20b"]
+SCOUT = OVERLAY["qwen/qwen3.8-27b"]
+MINISTRAL = OVERLAY["ministral-14b-latest"]
 
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 
@@ -370,7 +370,7 @@ def photo_part(name: str, width: int, height: int) -> ImagePart:
 
 
 def test_fit_images_keeps_groq_under_its_4_mb_base64_request_cap() -> None:
-    parts = [photo_part(f"p{i}.png", 900, 700) for i in range(5)]
+    parts = [photo_part(f"p{i}.png", 1400, 1100) for i in range(3)]
     assert sum(len(base64.b64encode(p.data or b"")) for p in parts) > 4 * 1024 * 1024
     fitted = fit_images(parts, SCOUT)
     assert [p.name for p in fitted] == [p.name for p in parts]
@@ -389,15 +389,15 @@ def test_fit_images_enforces_pixels_per_image() -> None:
 def test_fit_images_leaves_small_images_untouched_and_reads_data_urls() -> None:
     small = convert("s.png", encoded(Image.new("RGB", (10, 10), RED), "PNG")).images[0]
     as_url = ImagePart(url=small.data_url, mime_type="image/png", name="u.png")
-    kept, from_url = fit_images([small, as_url], PIXTRAL)
+    kept, from_url = fit_images([small, as_url], MINISTRAL)
     assert kept is small and from_url.data == small.data and (from_url.width, from_url.height) == (10, 10)
 
 
 def test_fit_images_refuses_too_many_and_blind_models() -> None:
     parts = [convert("s.png", encoded(Image.new("RGB", (4, 4), RED), "PNG")).images[0]] * 6
-    with pytest.raises(AttachmentError, match="6 images, but Llama 4 Scout 17B \\(vision\\) takes at most 5"):
+    with pytest.raises(AttachmentError, match="6 images, but Qwen3.8 27B \\(vision\\) takes at most 3"):
         fit_images(parts, SCOUT)
-    with pytest.raises(AttachmentError, match="cannot see images: switch to Llama 4 Scout 17B"):
+    with pytest.raises(AttachmentError, match="cannot see images: switch to Qwen3.8 27B"):
         fit_images(parts[:1], SMALL)
 
 
@@ -408,7 +408,7 @@ def test_preflight_image_on_a_text_model_names_a_vision_model() -> None:
     att = convert("cat.png", encoded(Image.new("RGB", (300, 200), RED), "PNG"))
     check = preflight(att, SMALL)
     assert not check.fits
-    assert check.reason == "Llama 3.1 8B Instant cannot see images: switch to Llama 4 Scout 17B (vision)."
+    assert check.reason == "GPT-OSS 20B cannot see images: switch to Qwen3.8 27B (vision)."
     assert check.label() == "cat.png · 300×200 · ~2k tokens · does not fit"
     ok = preflight(att, SCOUT)
     assert ok.fits and ok.reason is None and ok.pixels_after == (300, 200)
@@ -416,7 +416,7 @@ def test_preflight_image_on_a_text_model_names_a_vision_model() -> None:
 
 def test_preflight_reports_downscale_for_the_model() -> None:
     att = convert("big.png", encoded(Image.new("RGB", (4000, 1000), RED), "PNG"))
-    check = preflight(att, PIXTRAL)
+    check = preflight(att, MINISTRAL)
     assert check.pixels_before == (4000, 1000) and check.pixels_after == (2048, 512)
     assert check.label().startswith("big.png · 4000×1000 → 2048×512 · ~")
 
@@ -427,7 +427,7 @@ def test_preflight_text_over_budget_says_how_much() -> None:
     check = preflight(att, SMALL)
     assert not check.fits and check.tokens > SMALL.input_budget()
     assert check.reason is not None and check.reason.startswith("needs ~")
-    assert "Llama 3.1 8B Instant takes ~4,900 per request" in check.reason
+    assert "GPT-OSS 20B takes ~7,000 per request" in check.reason
     assert preflight(att, SMALL, budget_tokens=10**6).fits
 
 

@@ -17,14 +17,14 @@ from chat.attachments import Refusal, convert, fit_images, preflight
 from chat.attachments.images import check_size
 from chat.attachments.model import note
 from chat.attachments.text import CATALOG, Note, page_list, refusal_message
-from chat.catalog import MODELS
+from chat.catalog import OVERLAY
 from chat.errors import AttachmentError
 from chat.i18n import t
 from chat.schema import MAX_FILE_BYTES, ImagePart
 from tests.samples import png_header, text_pdf
 
-SMALL = MODELS["llama-3.1-8b-instant"]
-SCOUT = MODELS["meta-llama/llama-4-scout-17b-16e-instruct"]
+SMALL = OVERLAY["openai/gpt-oss-20b"]
+SCOUT = OVERLAY["qwen/qwen3.8-27b"]
 RED = (255, 0, 0)
 
 
@@ -110,11 +110,11 @@ CASES: list[tuple[str, Callable[[], object], str, str]] = [
      "Get the complete file and attach it again.",
      "está cortado (truncado)"),
     ("too_many_images", lambda: fit_images([small_png()] * 6, SCOUT),
-     "s.png, s.png, s.png and 3 more: 6 images, but Llama 4 Scout 17B (vision) takes at most 5 per request. "
+     "s.png, s.png, s.png and 3 more: 6 images, but Qwen3.8 27B (vision) takes at most 3 per request. "
      "Remove some and send them in another message.",
-     "s.png, s.png, s.png y 3 más: 6 imágenes, pero Llama 4 Scout 17B (vision) admite como máximo 5"),
+     "s.png, s.png, s.png y 3 más: 6 imágenes, pero Qwen3.8 27B (vision) admite como máximo 3"),
     ("no_vision", lambda: fit_images([small_png()], SMALL),
-     "s.png: Llama 3.1 8B Instant cannot see images: switch to Llama 4 Scout 17B (vision).",
+     "s.png: GPT-OSS 20B cannot see images: switch to Qwen3.8 27B (vision).",
      "no puede ver imágenes: cambia a"),
     ("bad_data_url", lambda: fit_images([ImagePart(url="data:image/png;base64,a", mime_type="image/png",
                                                    name="u.png")], SCOUT),  # fmt: skip
@@ -230,8 +230,8 @@ def test_note_values_render_every_language_and_survive_pickling() -> None:
 def test_preflight_reason_and_label_in_spanish() -> None:
     att = convert("cat.png", encoded(Image.new("RGB", (300, 200), RED), "PNG"))
     check = preflight(att, SMALL)
-    assert check.reason == "Llama 3.1 8B Instant cannot see images: switch to Llama 4 Scout 17B (vision)."
-    assert check.reason_in("es") == "Llama 3.1 8B Instant no puede ver imágenes: cambia a Llama 4 Scout 17B (vision)."
+    assert check.reason == "GPT-OSS 20B cannot see images: switch to Qwen3.8 27B (vision)."
+    assert check.reason_in("es") == "GPT-OSS 20B no puede ver imágenes: cambia a Qwen3.8 27B (vision)."
     assert check.label() == "cat.png · 300×200 · ~2k tokens · does not fit"
     assert check.label("es") == "cat.png · 300×200 · ~2k tokens · no cabe"
     ok = preflight(att, SCOUT)
@@ -242,7 +242,7 @@ def test_preflight_token_reason_in_spanish() -> None:
     att = convert("long.txt", ("word " * 60_000).encode())
     check = preflight(att, SMALL, budget_tokens=4_900)
     assert check.reason is not None and check.reason.startswith("needs ~")
-    assert "Llama 3.1 8B Instant takes ~4,900 per request: attach fewer text, lower the max output" in check.reason
+    assert "GPT-OSS 20B takes ~4,900 per request: attach fewer text, lower the max output" in check.reason
     es = check.reason_in("es")
     assert es is not None and es.startswith("necesita ~") and "admite ~4.900 por solicitud" in es
     assert "{" not in es

@@ -15,15 +15,15 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from chat.attachments import convert, preflight
-from chat.catalog import MODELS
+from chat.catalog import OVERLAY
 from chat.errors import AttachmentError
 from chat.schema import ImagePart, TextPart
 from tests.samples import text_pdf
 
 TESTDATA = Path(__file__).resolve().parents[1].parent / "shared" / "testdata"
-SMALL = MODELS["llama-3.1-8b-instant"]
-SCOUT = MODELS["meta-llama/llama-4-scout-17b-16e-instruct"]
-MISTRAL_SMALL = MODELS["mistral-small-latest"]
+SMALL = OVERLAY["openai/gpt-oss-20b"]
+SCOUT = OVERLAY["qwen/qwen3.8-27b"]
+MISTRAL_SMALL = OVERLAY["mistral-small-latest"]
 PASSWORD_ERROR = (
     "this PDF is password-protected. Remove the password (for example, print it to a new PDF) and attach it again."
 )
@@ -178,13 +178,13 @@ def test_preflight_of_a_scan_on_a_text_model_names_a_vision_model() -> None:
     att = convert("scan.pdf", scanned_pdf(2))
     check = preflight(att, SMALL)
     assert not check.fits and check.reason == (
-        "Llama 3.1 8B Instant cannot see images, and this PDF has no text layer "
-        "(it is sent as 2 page images): switch to Llama 4 Scout 17B (vision)."
+        "GPT-OSS 20B cannot see images, and this PDF has no text layer "
+        "(it is sent as 2 page images): switch to Qwen3.8 27B (vision)."
     )
     assert preflight(att, SCOUT).fits
     eight = convert("scan.pdf", scanned_pdf(8))
     assert preflight(eight, SCOUT).reason == (
-        "8 images, but Llama 4 Scout 17B (vision) takes at most 5 per request: send fewer pages or images."
+        "8 images, but Qwen3.8 27B (vision) takes at most 3 per request: send fewer pages or images."
     )
     assert preflight(eight, MISTRAL_SMALL).fits
 

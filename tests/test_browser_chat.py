@@ -63,7 +63,7 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
     page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=10_000)
     type_and_send(page, "describe both")
     settle(page)
-    switch = page.get_by_role("button", name="Switch to Llama 4 Scout 17B (vision) and send")
+    switch = page.get_by_role("button", name="Switch to Qwen3.8 27B (vision) and send")
     switch.wait_for(timeout=15_000)
     assert fake.chat_requests() == []  # refused before sending: the default model cannot see
     shot(page, "browser_attachments_blocked")
@@ -71,7 +71,7 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
     last_reply(page).get_by_text("first token").first.wait_for(timeout=15_000)
     settle(page)
     body = fake.chat_requests()[0].body
-    assert body["model"] == "meta-llama/llama-4-scout-17b-16e-instruct"
+    assert body["model"] == "qwen/qwen3.8-27b"
     parts = body["messages"][-1]["content"]
     urls = [p["image_url"]["url"] for p in parts if p["type"] == "image_url"]
     assert len(urls) == 1 and urls[0].startswith("data:image/")

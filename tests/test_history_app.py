@@ -69,7 +69,7 @@ def test_user_message_is_stored_before_the_provider_answers(upstream: FakeUpstre
 def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: FakeUpstream) -> None:
     at = app()
     at.text_area(key="system_prompt").set_value("Be brief.")
-    at.slider(key="temp_llama-3.1-8b-instant").set_value(0.4)
+    at.slider(key="temp_openai/gpt-oss-20b").set_value(0.4)
     at.run()
     at.chat_input[0].upload("notes.txt", b"alpha beta gamma", "text/plain")
     send(at, "read this")
@@ -83,7 +83,7 @@ def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: F
     assert texts(again, "assistant") == texts(at, "assistant")
     assert "notes.txt" in all_text(again)
     assert again.text_area(key="system_prompt").value == "Be brief."
-    assert again.slider(key="temp_llama-3.1-8b-instant").value == pytest.approx(0.4)
+    assert again.slider(key="temp_openai/gpt-oss-20b").value == pytest.approx(0.4)
     assert again.feedback[0].value == 1
     stored = shared_store().get_conversation(conv_id)
     assert stored is not None and stored.settings["system_prompt"] == "Be brief."
@@ -91,7 +91,7 @@ def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: F
 
 def test_image_thumbnail_comes_back(upstream: FakeUpstream) -> None:
     at = app()
-    at.selectbox(key="model").set_value("meta-llama/llama-4-scout-17b-16e-instruct").run()
+    at.selectbox(key="model").set_value("qwen/qwen3.8-27b").run()
     at.chat_input[0].upload("sun.png", _png(), "image/png")
     send(at, "look")
     again = app(c=at.query_params["c"])
@@ -154,7 +154,7 @@ def seed(*titles: str) -> list[str]:
     store = shared_store()
     ids = []
     for title in titles:
-        conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+        conv = store.create_conversation(owner=None, model="openai/gpt-oss-20b", settings={})
         store.add_message(conv.id, role="user", text=f"about {title}")
         store.rename(conv.id, title)
         ids.append(conv.id)
@@ -201,9 +201,9 @@ def test_export_buttons_and_their_content(upstream: FakeUpstream) -> None:
     assert {b.label for b in page.download_button} == {"Markdown", "JSON"}
     md = persist.export(shared_store(), conv_id, None, "md")
     doc = json.loads(persist.export(shared_store(), conv_id, None, "json"))
-    assert "# export me" in md and "llama-3.1-8b-instant" in md
+    assert "# export me" in md and "openai/gpt-oss-20b" in md
     assert [m["text"] for m in doc["messages"]] == ["export me", "Echo: export me"]
-    assert doc["conversation"]["settings"]["temperature"] == 0.7
+    assert doc["conversation"]["settings"]["temperature"] == 1.0
     assert "test-key" not in md + json.dumps(doc)
     assert persist.export(shared_store(), conv_id, owner_id(new_owner_secret()), "json") == ""
 
@@ -240,10 +240,10 @@ def test_a_fallback_reply_keeps_its_via_caption(upstream: FakeUpstream) -> None:
     upstream.script(Script(status=429, retry_after=20))
     at = app()
     send(at, "hello")
-    button(at, "Send with Mistral Small (vision) instead").click().run()
+    button(at, "Send with Mistral Small 4 (vision) instead").click().run()
     again = app(c=at.query_params["c"])
     via = [c.value for c in again.chat_message[-1].caption]
-    assert any("via Mistral Small (vision) — Groq was rate limited" in c for c in via)
+    assert any("via Mistral Small 4 (vision) — Groq was rate limited" in c for c in via)
 
 
 def test_a_blocked_draft_survives_a_refresh_then_is_sent(upstream: FakeUpstream) -> None:
@@ -256,7 +256,7 @@ def test_a_blocked_draft_survives_a_refresh_then_is_sent(upstream: FakeUpstream)
     assert texts(again, "user")[0].startswith("what colour?")
     assert len(again.chat_message[0].image) == 1 and "Not sent yet" in " ".join(w.value for w in again.warning)
     assert any("cannot see images" in c.value for c in again.chat_message[0].caption)
-    button(again, "Switch to Llama 4 Scout 17B (vision) and send").click().run()
+    button(again, "Switch to Qwen3.8 27B (vision) and send").click().run()
     parts = upstream.chat_requests()[0].body["messages"][-1]["content"]
     assert any(p["type"] == "image_url" and p["image_url"]["url"].startswith("data:image/") for p in parts)
     rows = shared_store().messages(conv_id)
@@ -286,7 +286,7 @@ def test_a_blocked_draft_restored_can_be_sent_without_its_image(upstream: FakeUp
 
 def test_an_old_plain_english_error_row_still_restores(upstream: FakeUpstream) -> None:
     store = shared_store()
-    conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+    conv = store.create_conversation(owner=None, model="openai/gpt-oss-20b", settings={})
     row = store.add_message(conv.id, role="user", text="from long ago")
     store.mark_failed(row.id, "The provider is down. Try again later.")
     again = app(c=conv.id)

@@ -23,7 +23,7 @@ def test_reply_text_is_written_at_most_every_half_second(tmp_path: Path) -> None
     user = ChatMessage("user", "hi")
     chat.messages.append(user)
     conv = persist.before_send(store, chat, user, None)
-    reply = ChatMessage("assistant", status="streaming", model="llama-3.1-8b-instant", provider="groq")
+    reply = ChatMessage("assistant", status="streaming", model="openai/gpt-oss-20b", provider="groq")
     chat.messages.append(reply)
     writer = persist.ReplyWriter(store, chat, reply, clock=clock)
     assert not writer.update("a")  # too soon
@@ -55,9 +55,9 @@ def test_sync_rewrites_only_from_the_first_difference(tmp_path: Path) -> None:
 def test_interrupted_reply_is_restored_with_its_mark(tmp_path: Path) -> None:
     path = tmp_path / "db"
     store = Store(path)
-    conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={"temperature": 0.3})
+    conv = store.create_conversation(owner=None, model="openai/gpt-oss-20b", settings={"temperature": 0.3})
     store.add_message(conv.id, role="user", text="tell me")
-    row = store.start_reply(conv.id, model="llama-3.1-8b-instant", provider="groq")
+    row = store.start_reply(conv.id, model="openai/gpt-oss-20b", provider="groq")
     store.update_reply(row.id, "half of it")
     store.close()
     from chat.store import conversations
@@ -74,7 +74,7 @@ def test_interrupted_reply_is_restored_with_its_mark(tmp_path: Path) -> None:
 
 def test_load_refuses_another_owner(tmp_path: Path) -> None:
     store = Store(tmp_path / "db")
-    conv = store.create_conversation(owner="a" * 64, model="llama-3.1-8b-instant", settings={})
+    conv = store.create_conversation(owner="a" * 64, model="openai/gpt-oss-20b", settings={})
     assert persist.load(store, conv.id, "b" * 64) is None
     assert persist.load(store, conv.id, "a" * 64) is not None
 
@@ -92,8 +92,8 @@ def _failed_reply_chat(store: Store) -> tuple[ChatState, ChatMessage]:
     user = ChatMessage("user", "hi")
     chat.messages.append(user)
     persist.before_send(store, chat, user, None)
-    reply = ChatMessage("assistant", "par", status="failed", model="llama-3.1-8b-instant", provider="groq",
-                        reply_to=user.id, via="via Mistral Small (vision) — Groq was rate limited")  # fmt: skip
+    reply = ChatMessage("assistant", "par", status="failed", model="openai/gpt-oss-20b", provider="groq",
+                        reply_to=user.id, via="via Mistral Small 4 (vision) — Groq was rate limited")  # fmt: skip
     reply.error = ErrorInfo.of(UpstreamUnavailable("groq"))
     chat.messages.append(reply)
     persist.sync(store, chat)
@@ -117,12 +117,12 @@ def test_fallback_caption_is_restored(tmp_path: Path) -> None:
     store = Store(tmp_path / "db")
     chat, _ = _failed_reply_chat(store)
     back = persist.load(store, chat.conversation_id or "", None)
-    assert back is not None and back.messages[1].via == "via Mistral Small (vision) — Groq was rate limited"
+    assert back is not None and back.messages[1].via == "via Mistral Small 4 (vision) — Groq was rate limited"
 
 
 def test_an_old_row_with_an_english_sentence_still_restores(tmp_path: Path) -> None:
     store = Store(tmp_path / "db")
-    conv = store.create_conversation(owner=None, model="llama-3.1-8b-instant", settings={})
+    conv = store.create_conversation(owner=None, model="openai/gpt-oss-20b", settings={})
     user = store.add_message(conv.id, role="user", text="old")
     store.mark_failed(user.id, "The provider is down. Try again later.")  # what versions before m005 wrote
     back = persist.load(store, conv.id, None)

@@ -13,7 +13,7 @@ from chat.schema import ChatRequest, FilePart, ImagePart, Message, TextPart
 from chat.service import Caller, send
 from tests.fakes import FakeUpstream
 
-VISION = {"groq": "meta-llama/llama-4-scout-17b-16e-instruct", "mistral": "mistral-small-latest"}
+VISION = {"groq": "qwen/qwen3.8-27b", "mistral": "mistral-small-latest"}
 CALLER = Caller(session="s", ip="127.0.0.1")
 
 
@@ -25,7 +25,7 @@ def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 3
 
 def run(model: str, *messages: Message) -> str:
     reply = send(ChatRequest(messages=list(messages), model=model), caller=CALLER)
-    return "".join(reply)
+    return "".join(d.text for d in reply)
 
 
 @pytest.mark.parametrize("vendor", ["groq", "mistral"])
@@ -57,9 +57,9 @@ def test_https_image_url_is_passed_on_never_fetched(upstream: FakeUpstream) -> N
 def test_model_without_vision_never_receives_an_image(upstream: FakeUpstream) -> None:
     message = Message.of("user", "look", FilePart(data=png(), media_type="image/png", name="red.png"))
     with pytest.raises(errors.VisionRequired) as info:
-        run("llama-3.1-8b-instant", message)
+        run("openai/gpt-oss-20b", message)
     text = info.value.message("en")
-    assert "cannot see images" in text and "Llama 4 Scout" in text
+    assert "cannot see images" in text and "Qwen3.8 27B" in text
     assert upstream.chat_requests() == []
 
 
@@ -69,10 +69,10 @@ def test_older_images_are_left_out_for_a_text_model_with_a_note(upstream: FakeUp
         Message.of("assistant", "A red square."),
         Message.of("user", "and now just text"),
     ]
-    run("llama-3.3-70b-versatile", *history)
+    run("openai/gpt-oss-120b", *history)
     sent = upstream.chat_requests()[0].body["messages"]
     assert "image_url" not in str(sent)
-    assert sent[0]["content"] == "here is a photo\n\n[image omitted: Llama 3.3 70B Versatile cannot see images]"
+    assert sent[0]["content"] == "here is a photo\n\n[image omitted: GPT-OSS 120B cannot see images]"
 
 
 def test_text_file_becomes_fenced_text_with_its_name(upstream: FakeUpstream) -> None:
@@ -87,7 +87,7 @@ def test_too_many_images_for_groq_are_refused_before_sending(upstream: FakeUpstr
     images = [ImagePart(data=png(colour=(i, i, i)), mime_type="image/png", name=f"{i}.png") for i in range(6)]
     with pytest.raises(errors.AttachmentError) as info:
         run(VISION["groq"], Message(role="user", parts=[TextPart(text="compare"), *images]))
-    assert "5" in info.value.message("en")
+    assert "takes at most 3" in info.value.message("en")
     assert upstream.chat_requests() == []
 
 

@@ -61,18 +61,19 @@ def test_send_streams_and_shows_metrics(upstream: FakeUpstream) -> None:
     assert texts(at, "user") == ["hi there"]
     assert texts(at, "assistant")[0].startswith("Hello **world**, nice to meet you.")
     captions = [c.value for c in at.chat_message[-1].caption]
-    assert any("Llama 3.1 8B Instant · 11 → 9 tokens · first token" in c and "tokens/s" in c for c in captions)
+    assert any("GPT-OSS 20B · 11 → 9 tokens · first token" in c and "tokens/s" in c for c in captions)
     body = upstream.chat_requests("groq")[0].body
     assert [m["role"] for m in body["messages"]] == ["user"]
-    assert body["temperature"] == 0.7 and body["max_completion_tokens"] == 1024 and body["stream"] is True
+    assert body["temperature"] == 1.0 and body["max_completion_tokens"] == 1000 and body["stream"] is True
+    assert body["reasoning_effort"] == "low" and "reasoning_format" not in body  # gpt-oss takes only the effort
     assert len(at.feedback) == 1
 
 
 def test_system_prompt_and_settings_reach_the_upstream(upstream: FakeUpstream) -> None:
     at = app()
     at.text_area(key="system_prompt").set_value("Answer in haiku.")
-    at.slider(key="temp_llama-3.1-8b-instant").set_value(1.3)
-    at.slider(key="maxout_llama-3.1-8b-instant").set_value(300)
+    at.slider(key="temp_openai/gpt-oss-20b").set_value(1.3)
+    at.slider(key="maxout_openai/gpt-oss-20b").set_value(300)
     at.run()
     send(at, "sea")
     body = upstream.chat_requests("groq")[0].body
@@ -83,8 +84,8 @@ def test_system_prompt_and_settings_reach_the_upstream(upstream: FakeUpstream) -
 @pytest.mark.parametrize(
     ("script", "env", "expect"),
     [
-        (None, {"GROQ_API_KEY": ""}, ["GROQ_API_KEY", "Settings"]),
-        (Script(status=404), {}, ["404", "Pick another model"]),
+        (None, {"GROQ_API_KEY": "", "MISTRAL_API_KEY": ""}, ["GROQ_API_KEY", "Settings"]),
+        (Script(status=404), {}, ["no longer serves openai/gpt-oss-20b", "Switch to openai/gpt-oss-120b"]),
         (Script(status=413), {}, ["413", "too large"]),
         (Script(status=429, retry_after=9), {}, ["429", "9 s"]),
         (Script(status=503), {}, ["unavailable", "503"]),
@@ -158,13 +159,13 @@ def test_inspector_marks_eight_of_twelve_in_window(upstream: FakeUpstream) -> No
     assert listing.count("in window") == 8 and listing.count("outside") == 2
     sent = upstream.chat_requests()[-1].body["messages"]
     assert len(sent) == 7 and sent[0]["role"] == "user"  # 11 messages, last 8, never starting on a reply
-    assert any('"model": "llama-3.1-8b-instant"' in c.value for c in at.code)
+    assert any('"model": "openai/gpt-oss-20b"' in c.value for c in at.code)
 
 
 def test_temperature_bounds_follow_the_model_and_clamp_with_a_note(upstream: FakeUpstream) -> None:
     at = app()
-    assert at.slider(key="temp_llama-3.1-8b-instant").max == 2.0
-    at.slider(key="temp_llama-3.1-8b-instant").set_value(1.9).run()
+    assert at.slider(key="temp_openai/gpt-oss-20b").max == 2.0
+    at.slider(key="temp_openai/gpt-oss-20b").set_value(1.9).run()
     at.selectbox(key="provider").set_value("mistral").run()
     assert at.slider(key="temp_mistral-small-latest").max == 1.5
     assert at.slider(key="temp_mistral-small-latest").value == 1.5
@@ -175,6 +176,7 @@ def test_temperature_bounds_follow_the_model_and_clamp_with_a_note(upstream: Fak
 
 def test_spanish_everywhere(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GROQ_API_KEY")
+    monkeypatch.delenv("MISTRAL_API_KEY")
     at = app(ROUTER)
     at.radio(key="lang").set_value("es").run()
     send(at, "hola")
@@ -190,11 +192,11 @@ def test_fallback_offer_on_429_when_both_keys_exist(upstream: FakeUpstream) -> N
     at = app()
     send(at, "hello")
     assert "429" in at.error[0].value
-    button(at, "Send with Mistral Small (vision) instead").click().run()
+    button(at, "Send with Mistral Small 4 (vision) instead").click().run()
     assert upstream.chat_requests("mistral")[0].last_user_text == "hello"
     assert texts(at, "assistant")[0].startswith("Echo: hello")
     via = [c.value for c in at.chat_message[-1].caption]
-    assert any("via Mistral Small (vision) — Groq was rate limited" in c for c in via)
+    assert any("via Mistral Small 4 (vision) — Groq was rate limited" in c for c in via)
 
 
 def test_no_fallback_offer_without_the_other_key(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,9 +244,9 @@ def test_image_to_a_text_model_is_refused_before_sending_then_switch_and_send(up
     assert "Not sent yet" in " ".join(w.value for w in at.warning)
     assert len(at.chat_message[0].image) == 1  # the thumbnail
     assert any("red.png · 64×48 · ~" in m.value for m in at.chat_message[0].markdown)  # the chip: pixel size
-    button(at, "Switch to Llama 4 Scout 17B (vision) and send").click().run()
+    button(at, "Switch to Qwen3.8 27B (vision) and send").click().run()
     body = upstream.chat_requests()[0].body
-    assert body["model"] == "meta-llama/llama-4-scout-17b-16e-instruct"
+    assert body["model"] == "qwen/qwen3.8-27b"
     parts = body["messages"][-1]["content"]
     assert any(p["type"] == "image_url" and p["image_url"]["url"].startswith("data:image/") for p in parts)
     assert texts(at, "assistant")

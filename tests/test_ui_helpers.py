@@ -119,9 +119,9 @@ def test_client_ip_normalises_none_and_mocks() -> None:
 
 
 def test_metrics_text() -> None:
-    msg = ChatMessage("assistant", "hi", model="llama-3.1-8b-instant", prompt_tokens=12, completion_tokens=48,
+    msg = ChatMessage("assistant", "hi", model="openai/gpt-oss-20b", prompt_tokens=12, completion_tokens=48,
                       ttft=0.214, duration=0.5, tokens_per_second=830.4)  # fmt: skip
-    assert metrics_text(msg, "en") == "Llama 3.1 8B Instant · 12 → 48 tokens · first token 0.21 s · 830 tokens/s"
+    assert metrics_text(msg, "en") == "GPT-OSS 20B · 12 → 48 tokens · first token 0.21 s · 830 tokens/s"
     assert "primer token" in metrics_text(msg, "es")
 
 
@@ -158,10 +158,10 @@ def test_image_preflight_recheck_against_models() -> None:
     image = ImagePart(data=b"x", mime_type="image/png", width=10, height=10)
     att = ChatAttachment("cat.png", "image", "image/png", tokens=2000, parts=(image,))
     msg = ChatMessage("user", "what is this", attachments=[att])
-    recheck(msg, get_model("llama-3.1-8b-instant"), None, "en")
+    recheck(msg, get_model("openai/gpt-oss-20b"), None, "en")
     assert msg.blocked and "cannot see images" in (att.reason or "")
     assert "does not fit" in chip(att, "en")
-    recheck(msg, get_model("meta-llama/llama-4-scout-17b-16e-instruct"), None, "en")
+    recheck(msg, get_model("qwen/qwen3.8-27b"), None, "en")
     assert not msg.blocked and chip(att, "en").endswith("fits")
 
 
@@ -169,7 +169,7 @@ def test_too_many_tokens_blocks_with_reason() -> None:
     text = TextPart(text="x", source="big.txt")
     att = ChatAttachment("big.txt", "text", "text/plain", chars=40_000, tokens=9_000, parts=(text,))
     msg = ChatMessage("user", "summarise", attachments=[att])
-    recheck(msg, get_model("llama-3.1-8b-instant"), None, "es")
+    recheck(msg, get_model("openai/gpt-oss-20b"), None, "es")
     assert msg.blocked and "tokens" in (att.reason or "") and "necesita" in (att.reason or "")
 
 

@@ -11,7 +11,7 @@ from chat.errors import ContextTooLarge
 from chat.schema import Message
 from chat.window import build, last_n
 
-SMALL = get_model("llama-3.1-8b-instant")
+SMALL = get_model("openai/gpt-oss-20b")
 
 
 def turns(n: int, *, first: str = "user") -> list[Message]:
@@ -38,21 +38,21 @@ def test_settings_system_prompt_comes_first_and_merges_with_system_messages() ->
 
 def test_drops_older_turns_to_fit_groq_tpm() -> None:
     long = "word " * 1200  # ~1200 tokens each
-    messages = [Message.of("user" if i % 2 == 0 else "assistant", f"{i} {long}") for i in range(7)]
-    window = build(messages, SMALL)  # 6000 TPM - 1024 default output
-    assert window.tokens <= window.budget == 6000 - 1024
-    assert len(window.kept) < 7
-    assert window.messages[-1].text.startswith("6 ")
+    messages = [Message.of("user" if i % 2 == 0 else "assistant", f"{i} {long}") for i in range(8)]
+    window = build(messages, SMALL)  # 8000 TPM - 1000 default output
+    assert window.tokens <= window.budget == 8000 - 1000
+    assert len(window.kept) < 8
+    assert window.messages[-1].text.startswith("7 ")
     assert window.messages[0].role == "user"
 
 
 def test_max_output_reserves_budget() -> None:
-    messages = [Message.of("user", "word " * 3000)]
-    build(messages, SMALL, max_output=1024)
+    messages = [Message.of("user", "word " * 4500)]
+    build(messages, SMALL, max_output=1000)
     with pytest.raises(ContextTooLarge) as info:
         build(messages, SMALL, max_output=4000)
     message = info.value.message("en")
-    assert "Llama 3.1 8B Instant" in message and "switch to" in message
+    assert "GPT-OSS 20B" in message and "switch to" in message
 
 
 def test_newest_message_too_large_fails_before_sending_with_a_way_out() -> None:
@@ -61,7 +61,7 @@ def test_newest_message_too_large_fails_before_sending_with_a_way_out() -> None:
         build([*turns(3), huge], SMALL)
     err = info.value
     assert err.params["needed"] > err.params["budget"]
-    assert "Llama 3.3 70B" in err.message("en")  # the larger model to switch to
+    assert "Mistral Small 4" in err.message("en")  # a model with room for it
     assert "Acórtalo" in err.message("es")
 
 

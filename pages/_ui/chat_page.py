@@ -56,6 +56,17 @@ def _follow_url(chat: ChatState, who: str | None) -> ChatState:
     return chat
 
 
+def _say_moved(chat: ChatState, lang: Lang) -> None:
+    from chat.catalog import retirement
+    from chat.errors import provider_label
+
+    moved = retirement(chat.moved_from or "")
+    if moved is not None:
+        note = t("ui.model_moved", lang, model=moved.model, provider=provider_label(moved.provider),
+                 successor=chat.spec.label)  # fmt: skip
+        st.info(note, icon=":material/update:")
+
+
 def render() -> None:
     """Draw the page and run the pending turn, if any."""
     started = time.perf_counter()
@@ -64,6 +75,8 @@ def render() -> None:
     chat = _follow_url(state(), me)
     if chat.missing:
         st.info(t("ui.conv_missing", lang), icon=":material/search_off:")
+    if chat.moved_from:
+        _say_moved(chat, lang)
     sidebar.render(chat, lang)
     persist.save_settings(store(), chat)
     who = make_caller(chat)

@@ -7,7 +7,7 @@ from datetime import datetime
 import streamlit as st
 
 from chat import persist
-from chat.catalog import MODELS
+from chat.catalog import known
 from chat.conversation import ChatState
 from chat.i18n import Lang, t
 from chat.store import ConversationSummary, InvalidImport, Store
@@ -68,7 +68,8 @@ def _when(value: datetime) -> str:
 def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> None:
     with st.container(border=True, key=f"conv_{conv.id}"):
         st.markdown(f"**{_escape(conv.title)}**")
-        model = MODELS[conv.model].label if conv.model in MODELS else conv.model
+        spec = known(conv.model)
+        model = spec.label if spec is not None else conv.model
         st.caption(t("ui.history_meta", lang, when=_when(conv.updated_at), count=conv.message_count, model=model))
         if st.session_state.get(CONFIRM) == conv.id:
             st.warning(t("ui.delete_confirm", lang, title=conv.title, count=conv.message_count),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from chat.catalog import MODELS, models_of
-from chat.config import PROVIDERS, resolve_key
+from chat import catalog
+from chat.catalog import get_model
+from chat.config import PROVIDERS, keys_in_use, resolve_key
 from chat.conversation import ChatState
 from chat.errors import MissingKeyError, provider_label
 from chat.i18n import Lang, t
@@ -17,7 +18,7 @@ LANGS = {"en": "English", "es": "Español"}
 
 def _clamp_to(chat: ChatState, model_id: str, lang: Lang) -> None:
     """Switch to `model_id`, bringing temperature and max output within its limits, with a note per change."""
-    spec = MODELS[model_id]
+    spec = get_model(model_id)
     before = chat.settings()
     after, _ = clamp_settings(spec, before)
     chat.model = model_id
@@ -33,12 +34,23 @@ def switch_model(model_id: str) -> None:
     """Callback-safe switch (also used by 'Switch to … and send'): state and the pickers follow."""
     chat = state()
     _clamp_to(chat, model_id, "es" if st.session_state.get("lang") == "es" else "en")
-    st.session_state["provider"] = MODELS[model_id].provider
+    st.session_state["provider"] = get_model(model_id).provider
     st.session_state["model"] = model_id
 
 
+def _offer(provider: str, refresh: bool = False) -> catalog.Offer:
+    """The models to offer for `provider`: its own listing with the key in use, else Charla's list."""
+    key = keys_in_use({p: session_key(p) for p in PROVIDERS}).get(provider)  # type: ignore[call-overload]
+    return catalog.offered(provider, key, refresh=refresh)  # type: ignore[arg-type]
+
+
 def _on_provider() -> None:
-    switch_model(models_of(st.session_state["provider"])[0].id)
+    switch_model(_offer(st.session_state["provider"]).models[0].id)
+
+
+def _refresh_models() -> None:
+    for provider in PROVIDERS:
+        _offer(provider, refresh=True)
 
 
 def _on_model() -> None:
@@ -64,6 +76,26 @@ def _key_status(provider: str, lang: Lang) -> str:
     return t("ui.key_server", lang, provider=provider_label(provider))
 
 
+def _label(spec: catalog.ModelSpec, lang: Lang) -> str:
+    """A model's name in the picker: '(vision)' in English labels already, a mark in Spanish; unverified limits."""
+    label = spec.label
+    if spec.vision and lang != "en":
+        label += f" · {t('ui.vision', lang)}"
+    if not spec.verified:
+        label += f" · {t('ui.unverified', lang)}"
+    return label
+
+
+def _offer_status(offer: catalog.Offer, lang: Lang) -> str:
+    """Where the model list comes from: the provider's own listing, or Charla's (no key, or the listing failed)."""
+    name = provider_label(offer.provider)
+    if offer.error is not None:
+        return ":orange[" + t("ui.models_failed", lang, provider=name, reason=offer.error.message(lang)) + "]"
+    if offer.source == "overlay":
+        return t("ui.models_no_key", lang, provider=name)
+    return t("ui.models_live", lang, provider=name, count=len(offer.models))
+
+
 def render(chat: ChatState, lang: Lang) -> None:
     """Draw the settings and copy their values into `chat`."""
     sb = st.sidebar
@@ -74,10 +106,14 @@ def render(chat: ChatState, lang: Lang) -> None:
     st.session_state.setdefault("model", chat.model)
     sb.selectbox(t("ui.provider", lang), PROVIDERS, format_func=provider_label, key="provider",
                  on_change=_on_provider)  # fmt: skip
-    options = [m.id for m in models_of(st.session_state["provider"])]
-    mark = f" · {t('ui.vision', lang)}" if lang != "en" else ""  # English labels already say "(vision)"
-    sb.selectbox(t("ui.model", lang), options, key="model", on_change=_on_model,
-                 format_func=lambda m: MODELS[m].label + (mark if MODELS[m].vision else ""))  # fmt: skip
+    offer = _offer(st.session_state["provider"])
+    specs = {m.id: m for m in offer.models}
+    if chat.model not in specs and chat.spec.provider == offer.provider:  # keep showing what the chat is on
+        specs = {chat.model: chat.spec, **specs}
+    sb.selectbox(t("ui.model", lang), list(specs), key="model", on_change=_on_model,
+                 format_func=lambda m: _label(specs[m], lang))  # fmt: skip
+    sb.caption(_offer_status(offer, lang))
+    sb.button(t("ui.refresh_models", lang), icon=":material/refresh:", on_click=_refresh_models, type="tertiary")
     sb.caption(_key_status(chat.spec.provider, lang))
     for note in chat.notes:
         sb.info(note, icon=":material/tune:")
@@ -89,6 +125,11 @@ def render(chat: ChatState, lang: Lang) -> None:
     out = chat.max_tokens if chat.max_tokens is not None else spec.default_output
     chat.max_tokens = sb.slider(t("ui.max_output", lang), 1, spec.max_output, min(out, spec.max_output),
                                 key=f"maxout_{spec.id}")  # fmt: skip
+    if spec.reasoning is not None:
+        efforts = list(spec.reasoning.efforts)
+        effort = chat.reasoning_effort if chat.reasoning_effort in efforts else spec.reasoning.default
+        chat.reasoning_effort = sb.selectbox(t("ui.effort", lang), efforts, key=f"effort_{spec.id}",
+                                             index=efforts.index(effort) if effort in efforts else 0)  # fmt: skip
     chat.auto_fallback = sb.toggle(t("ui.auto_fallback", lang), value=chat.auto_fallback, key="auto_fallback")
     with sb.expander(t("ui.keys", lang), icon=":material/key:"):
         for provider in PROVIDERS:

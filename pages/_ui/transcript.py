@@ -8,7 +8,7 @@ import streamlit as st
 
 from chat import config, persist
 from chat.attachments.text import text_in
-from chat.catalog import MODELS, get_model, vision_model_for
+from chat.catalog import get_model, known, vision_model_for
 from chat.config import WINDOW_MESSAGES
 from chat.conversation import (
     ChatMessage,
@@ -19,6 +19,7 @@ from chat.conversation import (
     metrics_text,
     outcome_text,
     recheck,
+    retired_text,
     via_text,
 )
 from chat.i18n import Lang, t
@@ -37,7 +38,7 @@ def _retry(user_id: str) -> None:
 def _send_with(user_id: str, model_id: str) -> None:
     chat = state()
     msg = chat.find(user_id)
-    failed = MODELS.get(msg.model or "") if msg is not None else None
+    failed = known(msg.model or "") if msg is not None else None
     via = None
     if msg is not None and msg.error is not None and failed is not None:
         lang: Lang = "es" if st.session_state.get("lang") == "es" else "en"
@@ -53,6 +54,12 @@ def _switch_and_send(user_id: str, model_id: str) -> None:
         recheck(msg, chat.spec, chat.max_tokens, "en")
         if not msg.blocked:
             chat.queue(user_id)
+
+
+def _switch_and_resend(user_id: str, model_id: str) -> None:
+    """The model is no longer served: the conversation moves to `model_id` and the message goes again."""
+    switch_model(model_id)
+    state().queue(user_id)
 
 
 def _without(user_id: str, name: str) -> None:
@@ -160,10 +167,15 @@ def _blocked_actions(chat: ChatState, msg: ChatMessage, lang: Lang) -> None:
 
 def _failed_actions(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller) -> None:
     with st.container(horizontal=True):
-        st.button(t("ui.retry", lang), key=f"rt_{msg.id}", icon=":material/refresh:", type="primary",
-                  on_click=_retry, args=(msg.id,))  # fmt: skip
+        successor = msg.error.params.get("successor") if msg.error is not None else None
+        if isinstance(successor, str) and known(successor) is not None:
+            st.button(t("ui.switch_resend", lang, model=get_model(successor).label), key=f"sr_{msg.id}",
+                      icon=":material/swap_horiz:", type="primary", on_click=_switch_and_resend,
+                      args=(msg.id, successor))  # fmt: skip
+        st.button(t("ui.retry", lang), key=f"rt_{msg.id}", icon=":material/refresh:",
+                  type="secondary" if successor else "primary", on_click=_retry, args=(msg.id,))  # fmt: skip
         if msg.error is not None and msg.error.fallback_ok:
-            spec = MODELS.get(msg.model or "") or chat.spec
+            spec = known(msg.model or "") or chat.spec
             other = fallback_model(spec, caller, needs_vision=any(a.kind == "image" for a in msg.attachments))
             if other is not None:
                 st.button(t("ui.fallback_offer", lang, model=other.label), key=f"fb_send_{msg.id}",
@@ -193,10 +205,26 @@ def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -
         persist.set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
 
 
+def reasoning_block(msg: ChatMessage, lang: Lang) -> None:
+    """A reply's thinking, folded above it, labelled with how long the model thought."""
+    if not msg.reasoning:
+        return
+    end = msg.ttft if msg.ttft is not None else msg.duration
+    label = t("ui.reasoning", lang)
+    if msg.ttfr is not None and end is not None:
+        label = t("ui.thought", lang, seconds=f"{max(0.0, end - msg.ttfr):.1f}")
+    with st.expander(label, icon=":material/psychology:", expanded=False):
+        st.markdown(msg.reasoning)
+
+
 def _assistant(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
     with st.chat_message("assistant"):
         if msg.via:
             st.caption(f":material/swap_horiz: {msg.via}")
+        moved = retired_text(msg, lang)
+        if moved:
+            st.caption(f":material/update: {moved}")
+        reasoning_block(msg, lang)
         st.markdown(msg.text)
         reply_footer(chat, msg, lang, is_last)
 

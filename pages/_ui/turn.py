@@ -46,6 +46,7 @@ def take_submission(chat: ChatState, value: Any, lang: Lang) -> None:
     text = (getattr(value, "text", None) if not isinstance(value, str) else value) or ""
     files = list(getattr(value, "files", None) or [])
     msg = ChatMessage("user", text.strip())
+    chat.moved_from = None
     spec = chat.spec
     budget = spec.input_budget(chat.max_tokens)
     with st.chat_message("user"):
@@ -96,6 +97,30 @@ class _Progress:
             self.bar.empty()
 
 
+class _Thinking:
+    """A reasoning model's thinking, live in a status above the answer, folded once the answer starts."""
+
+    def __init__(self, slot: Any, lang: Lang) -> None:
+        self.slot, self.lang = slot, lang
+        self.status: Any = None
+        self.body: Any = None
+        self.folded = False
+
+    def show(self, reply: Any, done: bool) -> None:
+        if not reply.reasoning:
+            return
+        if self.status is None:
+            self.status = self.slot.status(t("ui.thinking", self.lang), expanded=True)
+            self.body = self.status.empty()
+        if not self.folded:
+            self.body.markdown(reply.reasoning)
+        if (reply.text or done) and not self.folded:
+            self.folded = True
+            seconds = (reply.ttft or reply.duration or 0.0) - (reply.ttfr or 0.0)
+            self.status.update(label=t("ui.thought", self.lang, seconds=f"{max(0.0, seconds):.1f}"), state="complete",
+                               expanded=False)  # fmt: skip
+
+
 @st.fragment(run_every=0.5)
 def _after_stop() -> None:
     """After a Stop the script is dead mid-stream; this timer reruns the page so the stopped mark shows."""
@@ -141,10 +166,13 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller, owner: str | None) 
     with st.chat_message("assistant"):
         if via:
             st.caption(f":material/swap_horiz: {via}")
+        thinking = _Thinking(st.container(), lang)
         box = st.empty()
         try:
             for tick in paced(reply):
-                box.markdown(reply.text + ("" if tick.done else CURSOR))
+                thinking.show(reply, tick.done)
+                if reply.text or tick.done:
+                    box.markdown(reply.text + ("" if tick.done else CURSOR))
                 writer.update(reply.text)
         except ChatError as e:
             failure = e
