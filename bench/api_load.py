@@ -52,8 +52,9 @@ def prompt(tokens: int) -> str:
     return " ".join(f"t{i}" for i in range(tokens - 1))
 
 
-async def read_stream(client: httpx.AsyncClient, url: str, payload: dict[str, object], marker: bytes,
-                      run: Run, headers: dict[str, str]) -> None:
+async def read_stream(
+    client: httpx.AsyncClient, url: str, payload: dict[str, object], marker: bytes, run: Run, headers: dict[str, str]
+) -> None:
     """POST, read the SSE body, count lines carrying `marker`; record TTFT and errors."""
     started = time.perf_counter()
     count, done, failed = 0, False, False
@@ -77,15 +78,15 @@ async def read_stream(client: httpx.AsyncClient, url: str, payload: dict[str, ob
         run.errors.append("stream ended with an error event" if failed else "stream ended without [DONE]")
 
 
-async def phase(url: str, payload: dict[str, object], marker: bytes, streams: int,
-                headers: dict[str, str] | None = None) -> Run:
+async def phase(
+    url: str, payload: dict[str, object], marker: bytes, streams: int, headers: dict[str, str] | None = None
+) -> Run:
     """`streams` concurrent readers of `url`."""
     run = Run()
     limits = httpx.Limits(max_connections=streams + 10, max_keepalive_connections=streams + 10)
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(read_stream(client, url, payload, marker, run, headers or {})
-                               for _ in range(streams)))
+        await asyncio.gather(*(read_stream(client, url, payload, marker, run, headers or {}) for _ in range(streams)))
         run.seconds = time.perf_counter() - started
     return run
 
@@ -93,8 +94,11 @@ async def phase(url: str, payload: dict[str, object], marker: bytes, streams: in
 def start_fake(delay: float) -> tuple[subprocess.Popen[bytes], str]:
     """The fake upstream in its own process; returns it and its URL."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "--port", str(port), "--delay", str(delay)],
-                            cwd=ROOT, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes", "--port", str(port), "--delay", str(delay)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
     assert proc.stdout is not None
     url = proc.stdout.readline().decode().strip()
     return proc, url
@@ -131,18 +135,26 @@ def pct(values: list[float], q: float) -> float:
 def report(base: Run, relay: Run, rss: float | None, args: argparse.Namespace) -> None:
     ratio = relay.rate / base.rate if base.rate else 0.0
     print(f"streams={args.streams} tokens/stream={args.tokens} upstream delay={args.delay * 1000:.0f} ms")
-    print(f"upstream alone : {base.rate:9.0f} tokens/s  ({base.tokens} tokens in {base.seconds:.2f} s, "
-          f"errors {len(base.errors)})")
-    print(f"through /api/chat: {relay.rate:7.0f} tokens/s  ({relay.tokens} tokens in {relay.seconds:.2f} s, "
-          f"errors {len(relay.errors)})")
+    print(
+        f"upstream alone : {base.rate:9.0f} tokens/s  ({base.tokens} tokens in {base.seconds:.2f} s, "
+        f"errors {len(base.errors)})"
+    )
+    print(
+        f"through /api/chat: {relay.rate:7.0f} tokens/s  ({relay.tokens} tokens in {relay.seconds:.2f} s, "
+        f"errors {len(relay.errors)})"
+    )
     print(f"ratio          : {ratio:.3f}  (target >= 0.9)")
-    print(f"TTFT upstream  : p50 {pct(base.ttft, .5):.1f} ms  p99 {pct(base.ttft, .99):.1f} ms")
-    print(f"TTFT relayed   : p50 {pct(relay.ttft, .5):.1f} ms  p99 {pct(relay.ttft, .99):.1f} ms")
-    print(f"added TTFT     : p50 {pct(relay.ttft, .5) - pct(base.ttft, .5):.1f} ms  "
-          f"p99 {pct(relay.ttft, .99) - pct(base.ttft, .99):.1f} ms")
+    print(f"TTFT upstream  : p50 {pct(base.ttft, 0.5):.1f} ms  p99 {pct(base.ttft, 0.99):.1f} ms")
+    print(f"TTFT relayed   : p50 {pct(relay.ttft, 0.5):.1f} ms  p99 {pct(relay.ttft, 0.99):.1f} ms")
+    print(
+        f"added TTFT     : p50 {pct(relay.ttft, 0.5) - pct(base.ttft, 0.5):.1f} ms  "
+        f"p99 {pct(relay.ttft, 0.99) - pct(base.ttft, 0.99):.1f} ms"
+    )
     if relay.cpu is not None:
-        print(f"server CPU     : {relay.cpu:.2f} s over {relay.seconds:.2f} s "
-              f"({1e6 * relay.cpu / max(1, relay.tokens):.0f} us per relayed token)")
+        print(
+            f"server CPU     : {relay.cpu:.2f} s over {relay.seconds:.2f} s "
+            f"({1e6 * relay.cpu / max(1, relay.tokens):.0f} us per relayed token)"
+        )
     print(f"server peak RSS: {'n/a' if rss is None else f'{rss:.0f} MiB'}")
     for err in sorted(set(base.errors + relay.errors))[:5]:
         print("  error:", err)
@@ -155,19 +167,35 @@ async def main_async(args: argparse.Namespace) -> int:
     text = prompt(args.tokens)
     try:
         direct = {"model": "openai/gpt-oss-20b", "stream": True, "messages": [{"role": "user", "content": text}]}
-        base = await phase(f"{fake_url}/openai/v1/chat/completions", direct, b'"content":', args.streams,
-                           {"Authorization": "Bearer bench-key"})
+        base = await phase(
+            f"{fake_url}/openai/v1/chat/completions",
+            direct,
+            b'"content":',
+            args.streams,
+            {"Authorization": "Bearer bench-key"},
+        )
         base.tokens -= sum(1 for _ in range(args.streams))  # the opening {"content": ""} chunk of each stream
-        env = {"GROQ_BASE_URL": fake_url, "MISTRAL_BASE_URL": fake_url, "GROQ_API_KEY": "bench-key",
-               "MISTRAL_API_KEY": "bench-key", "CHARLA_IP_RATE_LIMIT": "1000000/60",
-               "CHARLA_RATE_LIMIT": "1000000/60", "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-")}
+        env = {
+            "GROQ_BASE_URL": fake_url,
+            "MISTRAL_BASE_URL": fake_url,
+            "GROQ_API_KEY": "bench-key",
+            "MISTRAL_API_KEY": "bench-key",
+            "CHARLA_IP_RATE_LIMIT": "1000000/60",
+            "CHARLA_RATE_LIMIT": "1000000/60",
+            "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-"),
+        }
         with LiveServer(env) as server:
-            await phase(f"{server.url}/api/chat", {"messages": [{"role": "user", "content": "warm up"}]},
-                        b'"text-delta"', 4)
+            await phase(
+                f"{server.url}/api/chat", {"messages": [{"role": "user", "content": "warm up"}]}, b'"text-delta"', 4
+            )
             pid = server.proc.pid if server.proc else 0
             cpu_before = cpu_seconds(pid)
-            relay = await phase(f"{server.url}/api/chat", {"messages": [{"role": "user", "content": text}]},
-                                b'"text-delta"', args.streams)
+            relay = await phase(
+                f"{server.url}/api/chat",
+                {"messages": [{"role": "user", "content": text}]},
+                b'"text-delta"',
+                args.streams,
+            )
             cpu_after = cpu_seconds(pid)
             rss = peak_rss_mb(pid)
         if cpu_before is not None and cpu_after is not None:

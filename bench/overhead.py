@@ -37,7 +37,10 @@ def raw_ttft(vendor: str, url: str) -> float:
 
         client = _raw_groq(url)
         stream = client.chat.completions.create(
-            model="openai/gpt-oss-20b", messages=messages, stream=True, max_completion_tokens=1024  # type: ignore[arg-type]
+            model="openai/gpt-oss-20b",
+            messages=messages,
+            stream=True,
+            max_completion_tokens=1024,  # type: ignore[arg-type]
         )
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
@@ -121,7 +124,9 @@ def chunk_cpu(fake: FakeUpstream, vendor: str, n: int = 3000) -> tuple[float, fl
     start = time.process_time()
     if vendor == "groq":
         for _chunk in _raw_groq(fake.url).chat.completions.create(
-            model="openai/gpt-oss-20b", messages=messages, stream=True  # type: ignore[arg-type]
+            model="openai/gpt-oss-20b",
+            messages=messages,
+            stream=True,  # type: ignore[arg-type]
         ):
             pass
     else:
@@ -142,16 +147,24 @@ def main() -> None:
     args = parser.parse_args()
     with FakeUpstream() as fake:
         os.environ.update(
-            GROQ_BASE_URL=fake.url, MISTRAL_BASE_URL=fake.url, GROQ_API_KEY="test-key", MISTRAL_API_KEY="test-key",
-            CHARLA_RATE_LIMIT="100000/60", CHARLA_IP_RATE_LIMIT="100000/60",
+            GROQ_BASE_URL=fake.url,
+            MISTRAL_BASE_URL=fake.url,
+            GROQ_API_KEY="test-key",
+            MISTRAL_API_KEY="test-key",
+            CHARLA_RATE_LIMIT="100000/60",
+            CHARLA_IP_RATE_LIMIT="100000/60",
         )
         for vendor in ("groq", "mistral"):
             raw, svc = measure(fake, vendor, 0.1, args.runs)
-            print(f"{vendor:8} TTFT, 100 ms upstream: raw SDK {raw * 1000:7.1f} ms | service {svc * 1000:7.1f} ms"
-                  f" | ratio {svc / raw:.3f} (target <= 1.05)")
+            print(
+                f"{vendor:8} TTFT, 100 ms upstream: raw SDK {raw * 1000:7.1f} ms | service {svc * 1000:7.1f} ms"
+                f" | ratio {svc / raw:.3f} (target <= 1.05)"
+            )
             raw0, svc0 = measure(fake, vendor, 0.0, args.runs)
-            print(f"{vendor:8} TTFT, instant upstream: raw SDK {raw0 * 1000:6.1f} ms | service {svc0 * 1000:7.1f} ms"
-                  f" | pipeline overhead {(svc0 - raw0) * 1000:+.1f} ms")
+            print(
+                f"{vendor:8} TTFT, instant upstream: raw SDK {raw0 * 1000:6.1f} ms | service {svc0 * 1000:7.1f} ms"
+                f" | pipeline overhead {(svc0 - raw0) * 1000:+.1f} ms"
+            )
         for vendor in ("groq", "mistral"):
             sdk, ours = chunk_cpu(fake, vendor)
             print(f"{vendor:8} CPU per chunk: SDK parser {sdk:6.1f} us | Charla's reader {ours:5.1f} us")

@@ -28,8 +28,15 @@ from tests.fakes import upstream as fake_module  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 MARKER = "ZZENDMARKERZZ"
 TOKENS = 2_000
@@ -66,9 +73,16 @@ OBSERVER = """marker => { window.__seen = new Promise(resolve => {
 
 
 def env(fake: FakeUpstream, data: Path, **extra: str) -> dict[str, str]:
-    return {"GROQ_BASE_URL": fake.url, "MISTRAL_BASE_URL": fake.url, "GROQ_API_KEY": "test-key",
-            "MISTRAL_API_KEY": "test-key", "CHARLA_DATA_DIR": str(data), "CHARLA_RATE_LIMIT": "100/60",
-            "CHARLA_IP_RATE_LIMIT": "200/60", **extra}  # fmt: skip
+    return {
+        "GROQ_BASE_URL": fake.url,
+        "MISTRAL_BASE_URL": fake.url,
+        "GROQ_API_KEY": "test-key",
+        "MISTRAL_API_KEY": "test-key",
+        "CHARLA_DATA_DIR": str(data),
+        "CHARLA_RATE_LIMIT": "100/60",
+        "CHARLA_IP_RATE_LIMIT": "200/60",
+        **extra,
+    }
 
 
 def tail_latency(browser: Any, fake: FakeUpstream, data: Path, runs: int = 3) -> tuple[list[float], list[float]]:
@@ -133,13 +147,19 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         lat, rates = tail_latency(browser, fake, Path(tmp))
         print(f"upstream rate achieved: {', '.join(f'{r:,.0f}' for r in rates)} tokens/s")
-        print(f"stream {TOKENS} tokens at {RATE:.0f}/s: last token upstream -> visible in page: "
-              f"{', '.join(f'{x:.0f}' for x in lat)} ms (median {statistics.median(lat):.0f} ms; target <= 250)")
+        print(
+            f"stream {TOKENS} tokens at {RATE:.0f}/s: last token upstream -> visible in page: "
+            f"{', '.join(f'{x:.0f}' for x in lat)} ms (median {statistics.median(lat):.0f} ms; target <= 250)"
+        )
         times, sizes = rerun_cost(browser, fake, Path(tmp))
-        print(f"500-message conversation, one full rerun: server script time "
-              f"{', '.join(f'{x:.0f}' for x in times)} ms (median {statistics.median(times):.0f} ms; target <= 150)")
-        print(f"websocket bytes received per rerun: {', '.join(f'{x / 1024:.1f}' for x in sizes)} KB "
-              f"(median {statistics.median(sizes) / 1024:.1f} KB; target <= 100)")
+        print(
+            f"500-message conversation, one full rerun: server script time "
+            f"{', '.join(f'{x:.0f}' for x in times)} ms (median {statistics.median(times):.0f} ms; target <= 150)"
+        )
+        print(
+            f"websocket bytes received per rerun: {', '.join(f'{x / 1024:.1f}' for x in sizes)} KB "
+            f"(median {statistics.median(sizes) / 1024:.1f} KB; target <= 100)"
+        )
         browser.close()
 
 

@@ -107,11 +107,17 @@ class ChatAttachment:
         """What a store keeps (no image bytes besides the thumbnail)."""
         text = "\n\n".join(p.text for p in self.parts if isinstance(p, TextPart))
         return {
-            "name": self.name, "kind": self.kind, "mime": self.mime_type, "pages": self.pages,
-            "chars": self.chars, "notes": list(self.notes), "text": text or None,
+            "name": self.name,
+            "kind": self.kind,
+            "mime": self.mime_type,
+            "pages": self.pages,
+            "chars": self.chars,
+            "notes": list(self.notes),
+            "text": text or None,
             "thumbnail": base64.b64encode(self.thumbnail).decode("ascii") if self.thumbnail else None,
-            "thumbnail_mime": self.thumbnail_mime if self.thumbnail else None, "pixels": self.pixels,
-        }  # fmt: skip
+            "thumbnail_mime": self.thumbnail_mime if self.thumbnail else None,
+            "pixels": self.pixels,
+        }
 
 
 @dataclass
@@ -335,8 +341,9 @@ def inspect_window(state: ChatState) -> WindowView:
     from chat.window import build
 
     try:
-        window = build([m.to_message() for m in tail], spec, system_prompt=state.system_prompt or None,
-                       max_output=state.max_tokens)  # fmt: skip
+        window = build(
+            [m.to_message() for m in tail], spec, system_prompt=state.system_prompt or None, max_output=state.max_tokens
+        )
     except ContextTooLarge:
         return WindowView(set(), tokens, 0, budget, too_large=True)
     return WindowView({tail[i].id for i in window.kept}, tokens, window.tokens, window.budget)
@@ -359,11 +366,21 @@ def from_attachment(att: Attachment, check: Preflight, reason: str | None) -> Ch
     """The chip and parts of a converted file checked against the model."""
     thumb = thumbnail(att.images[0]) if att.kind == "image" and att.images else None
     return ChatAttachment(
-        name=att.name, kind=att.kind, mime_type=att.mime_type, byte_size=att.byte_size, pages=att.pages,
-        chars=att.chars, tokens=check.tokens, fits=check.fits, reason=reason, notes=att.notes,
-        thumbnail=thumb[0] if thumb else None, thumbnail_mime=thumb[1] if thumb else None, parts=att.parts,
+        name=att.name,
+        kind=att.kind,
+        mime_type=att.mime_type,
+        byte_size=att.byte_size,
+        pages=att.pages,
+        chars=att.chars,
+        tokens=check.tokens,
+        fits=check.fits,
+        reason=reason,
+        notes=att.notes,
+        thumbnail=thumb[0] if thumb else None,
+        thumbnail_mime=thumb[1] if thumb else None,
+        parts=att.parts,
         pixels=check.pixels,
-    )  # fmt: skip
+    )
 
 
 def unreadable(name: str, mime: str, size: int, message: str) -> ChatAttachment:
@@ -380,8 +397,14 @@ def preflight_reason(att: Attachment, check: Preflight, spec: ModelSpec, budget:
     if len(att.images) > spec.max_images:
         return t("ui.pf_images", lang, count=len(att.images), model=spec.label, maximum=spec.max_images)
     if check.tokens > budget:
-        return t("ui.pf_tokens", lang, tokens=compact(check.tokens), model=spec.label,
-                 budget=compact(max(0, budget)), bigger=larger_model_than(spec).label)  # fmt: skip
+        return t(
+            "ui.pf_tokens",
+            lang,
+            tokens=compact(check.tokens),
+            model=spec.label,
+            budget=compact(max(0, budget)),
+            bigger=larger_model_than(spec).label,
+        )
     return check.reason_in(lang)
 
 
@@ -398,8 +421,14 @@ def recheck(msg: ChatMessage, spec: ModelSpec, max_output: int | None, lang: Lan
         elif len(images) > spec.max_images:
             reason = t("ui.pf_images", lang, count=len(images), model=spec.label, maximum=spec.max_images)
         elif att.tokens > budget:
-            reason = t("ui.pf_tokens", lang, tokens=compact(att.tokens), model=spec.label,
-                       budget=compact(max(0, budget)), bigger=larger_model_than(spec).label)  # fmt: skip
+            reason = t(
+                "ui.pf_tokens",
+                lang,
+                tokens=compact(att.tokens),
+                model=spec.label,
+                budget=compact(max(0, budget)),
+                bigger=larger_model_than(spec).label,
+            )
         att.fits, att.reason = reason is None, reason
     total = with_margin(count_text(msg.text) + sum(a.tokens for a in msg.attachments if a.sendable))
     if all(a.sendable for a in msg.attachments) and msg.attachments and total > budget:
@@ -504,15 +533,28 @@ def client_ip(value: object) -> str:
 
 def seed_messages(count: int) -> list[ChatMessage]:
     """A long synthetic conversation (benchmarks and tests only)."""
-    body = ("Here is a paragraph of **markdown** with a [link](https://example.com) and `code`, long enough "
-            "to look like a real message in a real conversation about nothing in particular. ")  # fmt: skip
+    body = (
+        "Here is a paragraph of **markdown** with a [link](https://example.com) and `code`, long enough "
+        "to look like a real message in a real conversation about nothing in particular. "
+    )
     out: list[ChatMessage] = []
     for i in range(count):
         if i % 2 == 0:
             out.append(ChatMessage("user", f"Question {i // 2}: {body[:120]}"))
         else:
-            out.append(ChatMessage("assistant", f"Answer {i // 2}. {body}{body}", status="finished",
-                                   model=DEFAULT_MODELS["groq"], provider="groq", reply_to=out[-1].id,
-                                   prompt_tokens=120, completion_tokens=80, ttft=0.2, duration=0.4,
-                                   tokens_per_second=400.0))  # fmt: skip
+            out.append(
+                ChatMessage(
+                    "assistant",
+                    f"Answer {i // 2}. {body}{body}",
+                    status="finished",
+                    model=DEFAULT_MODELS["groq"],
+                    provider="groq",
+                    reply_to=out[-1].id,
+                    prompt_tokens=120,
+                    completion_tokens=80,
+                    ttft=0.2,
+                    duration=0.4,
+                    tokens_per_second=400.0,
+                )
+            )
     return out

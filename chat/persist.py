@@ -114,8 +114,14 @@ def error_record(error: ErrorInfo) -> dict[str, Any] | None:
     params = error.params
     if any(SECRET_FIELD.search(str(k)) or not _plain(v) for k, v in params.items()):
         return None
-    return {"key": error.key, "params": dict(params), "kind": error.kind, "retry_after": error.retry_after,
-            "provider": error.provider, "fallback_ok": error.fallback_ok}  # fmt: skip
+    return {
+        "key": error.key,
+        "params": dict(params),
+        "kind": error.kind,
+        "retry_after": error.retry_after,
+        "provider": error.provider,
+        "fallback_ok": error.fallback_ok,
+    }
 
 
 def error_of(record: Any, text: str | None) -> ErrorInfo | None:
@@ -124,10 +130,13 @@ def error_of(record: Any, text: str | None) -> ErrorInfo | None:
         retry = record.get("retry_after")
         provider = record.get("provider")
         return ErrorInfo(
-            key=record["key"], params={str(k): v for k, v in record["params"].items() if _plain(v)},
-            kind=str(record.get("kind") or "Error"), retry_after=retry if isinstance(retry, int) else None,
-            provider=provider if isinstance(provider, str) else None, fallback_ok=record.get("fallback_ok") is True,
-        )  # fmt: skip
+            key=record["key"],
+            params={str(k): v for k, v in record["params"].items() if _plain(v)},
+            kind=str(record.get("kind") or "Error"),
+            retry_after=retry if isinstance(retry, int) else None,
+            provider=provider if isinstance(provider, str) else None,
+            fallback_ok=record.get("fallback_ok") is True,
+        )
     return _stored_error(text)
 
 
@@ -143,8 +152,10 @@ def _draft(msg: ChatMessage) -> dict[str, Any]:
         size = sum(len(p.data or b"") for p in images)
         if images and size <= budget:
             budget -= size
-            entry["images"] = [{"data": base64.b64encode(p.data or b"").decode("ascii"), "mime": p.mime_type,
-                                "name": p.name} for p in images]  # fmt: skip
+            entry["images"] = [
+                {"data": base64.b64encode(p.data or b"").decode("ascii"), "mime": p.mime_type, "name": p.name}
+                for p in images
+            ]
         elif images:
             entry["images_dropped"] = len(images)
         atts.append(entry)
@@ -188,9 +199,14 @@ def _restore_reply(msg: ChatMessage, details: dict[str, Any]) -> None:
 def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
     """Append `msg` to the stored conversation; its seq."""
     if msg.role == "user":
-        row = store.add_message(conv_id, role="user", text=msg.text, parts_meta=[a.meta() for a in msg.attachments],
-                                status="blocked" if msg.status == "blocked" else "finished",
-                                details=details_of(msg))  # fmt: skip
+        row = store.add_message(
+            conv_id,
+            role="user",
+            text=msg.text,
+            parts_meta=[a.meta() for a in msg.attachments],
+            status="blocked" if msg.status == "blocked" else "finished",
+            details=details_of(msg),
+        )
         if msg.status == "failed":
             store.mark_failed(row.id, _error_text(msg) or "", details_of(msg))
     else:
@@ -322,12 +338,20 @@ def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> 
     if draft.get("images_dropped"):
         error = IMAGES_DROPPED
     return ChatAttachment(
-        name=meta.name, kind=meta.kind, mime_type=meta.mime or "application/octet-stream", pages=meta.pages,
-        chars=meta.chars or 0, tokens=tokens if isinstance(tokens, int) else count_text(meta.text or ""),
-        notes=tuple(meta.notes), thumbnail=meta.thumbnail_bytes, thumbnail_mime=meta.thumbnail_mime,
-        parts=tuple(parts), fits=error is None, error=error if isinstance(error, str) else None,
+        name=meta.name,
+        kind=meta.kind,
+        mime_type=meta.mime or "application/octet-stream",
+        pages=meta.pages,
+        chars=meta.chars or 0,
+        tokens=tokens if isinstance(tokens, int) else count_text(meta.text or ""),
+        notes=tuple(meta.notes),
+        thumbnail=meta.thumbnail_bytes,
+        thumbnail_mime=meta.thumbnail_mime,
+        parts=tuple(parts),
+        fits=error is None,
+        error=error if isinstance(error, str) else None,
         pixels=getattr(meta, "pixels", None),
-    )  # fmt: skip
+    )
 
 
 def _stored_error(text: str | None) -> ErrorInfo | None:
@@ -344,17 +368,33 @@ def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
         draft = details.get("draft") if status == "blocked" else None
         extra = draft.get("attachments") if isinstance(draft, dict) else None
         extra = extra if isinstance(extra, list) and len(extra) == len(row.parts) else [None] * len(row.parts)
-        msg = ChatMessage("user", row.text, status=status, error=error, model=row.model,
-                          attachments=[attachment_of(p, d if isinstance(d, dict) else None)
-                                       for p, d in zip(row.parts, extra, strict=True)])  # fmt: skip
+        msg = ChatMessage(
+            "user",
+            row.text,
+            status=status,
+            error=error,
+            model=row.model,
+            attachments=[
+                attachment_of(p, d if isinstance(d, dict) else None) for p, d in zip(row.parts, extra, strict=True)
+            ],
+        )
     else:
         msg = ChatMessage(
-            "assistant", row.text, status=row.status if row.status not in ("streaming", "blocked") else "stopped",
-            error=error, via=via, model=row.model,
-            provider=row.provider, prompt_tokens=row.prompt_tokens, completion_tokens=row.completion_tokens,
-            ttft=row.ttft, duration=row.duration, feedback=row.feedback, reply_to=reply_to,
+            "assistant",
+            row.text,
+            status=row.status if row.status not in ("streaming", "blocked") else "stopped",
+            error=error,
+            via=via,
+            model=row.model,
+            provider=row.provider,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            ttft=row.ttft,
+            duration=row.duration,
+            feedback=row.feedback,
+            reply_to=reply_to,
             interrupted=row.interrupted or row.status == "streaming",
-        )  # fmt: skip
+        )
         _restore_reply(msg, details)
         first = msg.ttfr if msg.ttfr is not None else row.ttft
         streamed = (row.duration or 0.0) - (first or 0.0)

@@ -117,8 +117,11 @@ def take(*, session: str | None, ip: str | None) -> Quota:
 
     Raises RateLimited from whichever limit is exhausted, with the longer wait when both are.
     """
-    checks = [(lim, key, scope) for lim, key, scope in
-              ((session_limiter(), session, "session"), (ip_limiter(), ip, "ip")) if key]
+    checks = [
+        (lim, key, scope)
+        for lim, key, scope in ((session_limiter(), session, "session"), (ip_limiter(), ip, "ip"))
+        if key
+    ]
     with _shared_lock:
         waits = [(lim.peek(key), scope) for lim, key, scope in checks]
         blocked = [(q, scope) for q, scope in waits if q.remaining == 0]

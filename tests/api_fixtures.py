@@ -31,7 +31,7 @@ def sse_events(text: str) -> list[Any]:
     out: list[Any] = []
     for line in text.splitlines():
         if line.startswith("data: "):
-            payload = line[len("data: "):]
+            payload = line[len("data: ") :]
             out.append(payload if payload == "[DONE]" else json.loads(payload))
     return out
 
@@ -71,9 +71,12 @@ def api(upstream: FakeUpstream) -> Iterator[TestClient]:
 def live_env(fake: FakeUpstream, **extra: str) -> dict[str, str]:
     """Environment for a live server talking to `fake`."""
     env = {
-        "GROQ_BASE_URL": fake.url, "MISTRAL_BASE_URL": fake.url,
-        "GROQ_API_KEY": "test-key", "MISTRAL_API_KEY": "test-key",
-        "CHARLA_IP_RATE_LIMIT": "10000/60", "CHARLA_RATE_LIMIT": "10000/60",
+        "GROQ_BASE_URL": fake.url,
+        "MISTRAL_BASE_URL": fake.url,
+        "GROQ_API_KEY": "test-key",
+        "MISTRAL_API_KEY": "test-key",
+        "CHARLA_IP_RATE_LIMIT": "10000/60",
+        "CHARLA_RATE_LIMIT": "10000/60",
         "CHARLA_ENV": "development",
     }
     return {**env, **extra}

@@ -18,15 +18,26 @@ from tests.fakes import FakeUpstream
 from tests.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
-_missing = [why for why, ok in (
-    (f"{CHROMIUM} not found", shutil.which(CHROMIUM) is not None),
-    ("the playwright package is not installed", importlib.util.find_spec("playwright") is not None),
-) if not ok]  # fmt: skip
+_missing = [
+    why
+    for why, ok in (
+        (f"{CHROMIUM} not found", shutil.which(CHROMIUM) is not None),
+        ("the playwright package is not installed", importlib.util.find_spec("playwright") is not None),
+    )
+    if not ok
+]
 BROWSER = [pytest.mark.browser, pytest.mark.skipif(bool(_missing), reason="; ".join(_missing) or "ok")]
 
 
@@ -37,9 +48,16 @@ def fake() -> Iterator[FakeUpstream]:
 
 
 def env(fake: FakeUpstream, data: Path, **extra: str) -> dict[str, str]:
-    return {"GROQ_BASE_URL": fake.url, "MISTRAL_BASE_URL": fake.url, "GROQ_API_KEY": "test-key",
-            "MISTRAL_API_KEY": "test-key", "CHARLA_DATA_DIR": str(data), "CHARLA_RATE_LIMIT": "50/60",
-            "CHARLA_IP_RATE_LIMIT": "200/60", **extra}  # fmt: skip
+    return {
+        "GROQ_BASE_URL": fake.url,
+        "MISTRAL_BASE_URL": fake.url,
+        "GROQ_API_KEY": "test-key",
+        "MISTRAL_API_KEY": "test-key",
+        "CHARLA_DATA_DIR": str(data),
+        "CHARLA_RATE_LIMIT": "50/60",
+        "CHARLA_IP_RATE_LIMIT": "200/60",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -92,5 +110,3 @@ def shot(page: Any, name: str) -> None:
 
 def last_reply(page: Any) -> Any:
     return page.locator('[data-testid="stChatMessage"]:has([data-testid="stChatMessageAvatarAssistant"])').last
-
-

@@ -45,6 +45,10 @@ def png_header(width: int, height: int) -> bytes:
     idat = b"IDAT" + zlib.compress(b"\x00" * 16)
     return (
         b"\x89PNG\r\n\x1a\n"
-        + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
-        + struct.pack(">I", len(idat) - 4) + idat + struct.pack(">I", zlib.crc32(idat))
-    )  # fmt: skip
+        + struct.pack(">I", len(ihdr))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + struct.pack(">I", len(idat) - 4)
+        + idat
+        + struct.pack(">I", zlib.crc32(idat))
+    )

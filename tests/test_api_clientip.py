@@ -12,8 +12,16 @@ LOCAL = Trust.parse("127.0.0.1,::1")
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.2.3.4", "1.2.3.4"), ("1.2.3.4:8080", "1.2.3.4"), ("[2001:db8::1]:443", "2001:db8::1"),
-     ("::ffff:8.8.8.8", "8.8.8.8"), ("fe80::1%eth0", "fe80::1"), ("unknown", None), ("", None), (None, None)],
+    [
+        ("1.2.3.4", "1.2.3.4"),
+        ("1.2.3.4:8080", "1.2.3.4"),
+        ("[2001:db8::1]:443", "2001:db8::1"),
+        ("::ffff:8.8.8.8", "8.8.8.8"),
+        ("fe80::1%eth0", "fe80::1"),
+        ("unknown", None),
+        ("", None),
+        (None, None),
+    ],
 )
 def test_parse_ip(text: str | None, expected: str | None) -> None:
     ip = parse_ip(text)
@@ -64,9 +72,16 @@ def test_development_accepts_any_ip(address: str) -> None:
 
 @pytest.mark.parametrize(
     ("address", "reason"),
-    [("127.0.0.1", "api.ip_not_public"), ("::1", "api.ip_not_public"), ("10.0.0.1", "api.ip_not_public"),
-     ("169.254.1.1", "api.ip_not_public"), ("192.0.2.5", "api.ip_not_public"), ("100.64.0.1", "api.ip_not_public"),
-     ("testclient", "api.ip_invalid"), (None, "api.ip_missing")],
+    [
+        ("127.0.0.1", "api.ip_not_public"),
+        ("::1", "api.ip_not_public"),
+        ("10.0.0.1", "api.ip_not_public"),
+        ("169.254.1.1", "api.ip_not_public"),
+        ("192.0.2.5", "api.ip_not_public"),
+        ("100.64.0.1", "api.ip_not_public"),
+        ("testclient", "api.ip_invalid"),
+        (None, "api.ip_missing"),
+    ],
 )
 def test_production_requires_a_public_ip(address: str | None, reason: str) -> None:
     with pytest.raises(ClientIPRejected) as info:

@@ -69,7 +69,9 @@ def test_default_model_and_mistral_models(api: TestClient, upstream: FakeUpstrea
 
 def test_ai_sdk_ui_messages_are_accepted(api: TestClient, upstream: FakeUpstream) -> None:
     payload = {
-        "id": "chat-1", "trigger": "submit-message", "messageId": None,
+        "id": "chat-1",
+        "trigger": "submit-message",
+        "messageId": None,
         "messages": [{"id": "m1", "role": "user", "parts": [{"type": "step-start"}, {"type": "text", "text": "yo"}]}],
     }
     r = api.post("/api/chat", json=payload)
@@ -129,8 +131,9 @@ def test_empty_messages_is_seed_400_in_spanish(api: TestClient) -> None:
     assert r.status_code == 400
     assert r.json() == {
         "error": "Invalid request format",
-        "details": [{"code": "too_small", "minimum": 1, "path": ["messages"],
-                     "message": "Se requiere al menos un mensaje"}],
+        "details": [
+            {"code": "too_small", "minimum": 1, "path": ["messages"], "message": "Se requiere al menos un mensaje"}
+        ],
     }
     assert list(r.json()["details"][0]) == ["code", "minimum", "path", "message"]
     assert_rate_headers(r.headers)
@@ -152,10 +155,18 @@ def test_empty_messages_in_english(api: TestClient) -> None:
         ({"messages": "hi"}, "invalid_type", ["messages"], None),
         ({"messages": [user("x")], "model": "gpt-4o"}, "custom", ["model"], None),
         ({"messages": [user("x")], "temperature": 9}, "too_big", ["temperature"], ("maximum", 2.0)),
-        ({"messages": [{"role": "user", "content": {"parts": [{"type": "video", "url": "x"}]}}]},
-         "invalid_union_discriminator", ["messages", 0, "content", "parts", 0], None),
-        ({"messages": [{"role": "user", "content": {"parts": [{"type": "image", "imageUrl": "ftp://x"}]}}]},
-         "custom", ["messages", 0, "content", "parts", 0], None),
+        (
+            {"messages": [{"role": "user", "content": {"parts": [{"type": "video", "url": "x"}]}}]},
+            "invalid_union_discriminator",
+            ["messages", 0, "content", "parts", 0],
+            None,
+        ),
+        (
+            {"messages": [{"role": "user", "content": {"parts": [{"type": "image", "imageUrl": "ftp://x"}]}}]},
+            "custom",
+            ["messages", 0, "content", "parts", 0],
+            None,
+        ),
     ],
 )
 def test_each_detail_shape(api: TestClient, payload: dict[str, Any], code: str, path: list[Any], bound: Any) -> None:
@@ -209,8 +220,11 @@ def test_token_required_when_set(api: TestClient, monkeypatch: pytest.MonkeyPatc
 def test_body_over_the_cap_is_413(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     from chat.api import body as body_module
 
-    r = api.post("/api/chat", content=b"x", headers={"content-type": "application/json",
-                                                      "content-length": str(body_module.MAX_BODY_BYTES + 1)})
+    r = api.post(
+        "/api/chat",
+        content=b"x",
+        headers={"content-type": "application/json", "content-length": str(body_module.MAX_BODY_BYTES + 1)},
+    )
     assert r.status_code == 413 and "bytes" in r.json()["error"]
     monkeypatch.setattr(body_module, "MAX_BODY_BYTES", 1000)
     monkeypatch.setattr(body_module.read_body, "__defaults__", (1000,))
@@ -231,9 +245,11 @@ def test_own_rate_limit_is_seed_429(api: TestClient, monkeypatch: pytest.MonkeyP
     r = api.post("/api/chat", json=body("3"), headers=ES)
     assert r.status_code == 429
     data = r.json()
-    assert data == {"error": "Too Many Requests",
-                    "message": "Has excedido el límite de solicitudes. Intenta nuevamente en unos segundos.",
-                    "retryAfter": data["retryAfter"]}
+    assert data == {
+        "error": "Too Many Requests",
+        "message": "Has excedido el límite de solicitudes. Intenta nuevamente en unos segundos.",
+        "retryAfter": data["retryAfter"],
+    }
     assert isinstance(data["retryAfter"], int) and 1 <= data["retryAfter"] <= 60
     assert r.headers["retry-after"] == str(data["retryAfter"])
     assert r.headers["x-ratelimit-remaining"] == "0" and r.headers["x-ratelimit-limit"] == "2"

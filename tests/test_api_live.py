@@ -97,11 +97,17 @@ def recorder() -> Iterator[ConnectionRecorder]:
 
 
 @pytest.fixture(scope="module")
-def server(upstream_server: FakeUpstream, recorder: ConnectionRecorder,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(
+    upstream_server: FakeUpstream, recorder: ConnectionRecorder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """Development mode, no trusted proxies; outbound HTTP(S) goes through the recorder."""
-    proxy = {"HTTPS_PROXY": recorder.url, "HTTP_PROXY": recorder.url, "ALL_PROXY": recorder.url,
-             "NO_PROXY": "127.0.0.1,localhost", "CHARLA_IP_RATE_LIMIT": "1000/60"}
+    proxy = {
+        "HTTPS_PROXY": recorder.url,
+        "HTTP_PROXY": recorder.url,
+        "ALL_PROXY": recorder.url,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "CHARLA_IP_RATE_LIMIT": "1000/60",
+    }
     live = live_server(upstream_server, str(tmp_path_factory.mktemp("live-dev")), **proxy)
     yield live
     live.stop()
@@ -110,8 +116,12 @@ def server(upstream_server: FakeUpstream, recorder: ConnectionRecorder,
 @pytest.fixture(scope="module")
 def production(upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Production mode behind a proxy on the same host (CHARLA_TRUSTED_PROXIES=127.0.0.1)."""
-    live = live_server(upstream_server, str(tmp_path_factory.mktemp("live-prod")),
-                       CHARLA_ENV="production", CHARLA_TRUSTED_PROXIES="127.0.0.1")
+    live = live_server(
+        upstream_server,
+        str(tmp_path_factory.mktemp("live-prod")),
+        CHARLA_ENV="production",
+        CHARLA_TRUSTED_PROXIES="127.0.0.1",
+    )
     yield live
     live.stop()
 
@@ -120,8 +130,20 @@ def curl(url: str, data: str) -> tuple[int, dict[str, str], str]:
     """The seed's curl command (URL swapped for the live server); status, headers and body."""
     if CURL is None:
         pytest.skip("the curl binary is not installed")
-    cmd = [CURL, "-sS", "-N", "-D", "-", "-X", "POST", f"{url}/api/chat",
-           "-H", "Content-Type: application/json", "-d", data]
+    cmd = [
+        CURL,
+        "-sS",
+        "-N",
+        "-D",
+        "-",
+        "-X",
+        "POST",
+        f"{url}/api/chat",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        data,
+    ]
     out = subprocess.run(cmd, capture_output=True, timeout=30, check=True).stdout.decode()
     head, _, text = out.partition("\r\n\r\n")
     lines = head.split("\r\n")
@@ -153,11 +175,15 @@ def test_seed_multi_turn(server: LiveServer, upstream: FakeUpstream) -> None:
     assert_stream(*curl(server.url, MULTI_TURN), reply="Echo: What is the status of the first one?")
     sent = [m for m in upstream.chat_requests("groq")[-1].messages if m["role"] != "system"]
     assert [m["content"] for m in sent] == [
-        "Show me HVAC equipment", "I found 3 HVAC units...", "What is the status of the first one?"]
+        "Show me HVAC equipment",
+        "I found 3 HVAC units...",
+        "What is the status of the first one?",
+    ]
 
 
-def test_seed_image_example_asks_for_a_vision_model(server: LiveServer, upstream: FakeUpstream,
-                                                    recorder: ConnectionRecorder) -> None:
+def test_seed_image_example_asks_for_a_vision_model(
+    server: LiveServer, upstream: FakeUpstream, recorder: ConnectionRecorder
+) -> None:
     status, headers, text = curl(server.url, IMAGE)
     assert status == 400 and headers["x-ratelimit-limit"] == "1000"
     message = httpx.Response(400, content=text).json()["details"][0]["message"]
@@ -165,8 +191,9 @@ def test_seed_image_example_asks_for_a_vision_model(server: LiveServer, upstream
     assert upstream.chat_requests() == [] and recorder.connections == 0
 
 
-def test_image_example_with_a_vision_model_passes_the_url(server: LiveServer, upstream: FakeUpstream,
-                                                          recorder: ConnectionRecorder) -> None:
+def test_image_example_with_a_vision_model_passes_the_url(
+    server: LiveServer, upstream: FakeUpstream, recorder: ConnectionRecorder
+) -> None:
     data = IMAGE.rstrip().removesuffix("}") + f', "model": "{SCOUT}"}}'
     assert_stream(*curl(server.url, data), reply="Echo: Identify this equipment part")
     sent = upstream.chat_requests("groq")[-1]

@@ -25,8 +25,9 @@ def test_ai_sdk_client_reads_the_stream(upstream: FakeUpstream, tmp_path: Path) 
     server = live_server(upstream, str(tmp_path))
     try:
         env = {**os.environ, "CHARLA_URL": server.url, "FAKE_URL": upstream.url}
-        run = subprocess.run([node, "--test", "chat.test.mjs"], cwd=NODE_DIR, env=env,
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [node, "--test", "chat.test.mjs"], cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=60
+        )
     finally:
         server.stop()
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -71,16 +71,18 @@ def test_upstream_429_passes_on_retry_after(api: TestClient, upstream: FakeUpstr
     assert_no_secret(r, secret_key)
 
 
-def test_upstream_wrong_key_never_echoes_it(api: TestClient, upstream: FakeUpstream,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_wrong_key_never_echoes_it(
+    api: TestClient, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GROQ_API_KEY", "bad-key")
     r = api.post("/api/chat", json=body("hi"))
     assert r.status_code == 500 and "rejected the API key" in r.json()["details"]
     assert "bad-key" not in r.text
 
 
-def test_upstream_timeout_is_504(api: TestClient, upstream: FakeUpstream, secret_key: str,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_timeout_is_504(
+    api: TestClient, upstream: FakeUpstream, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CHARLA_UPSTREAM_TIMEOUT", "0.5")
     upstream.script(Script(first_delay=3))
     r = api.post("/api/chat", json=body("hi"))
@@ -88,8 +90,9 @@ def test_upstream_timeout_is_504(api: TestClient, upstream: FakeUpstream, secret
     assert_no_secret(r, secret_key)
 
 
-def test_upstream_stall_mid_stream_is_an_error_event(api: TestClient, upstream: FakeUpstream, secret_key: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_stall_mid_stream_is_an_error_event(
+    api: TestClient, upstream: FakeUpstream, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CHARLA_UPSTREAM_TIMEOUT", "0.5")
     upstream.script(Script(text="a b c d", stall_after=2, stall_seconds=3))
     r = api.post("/api/chat", json=body("hi"))
@@ -99,13 +102,16 @@ def test_upstream_stall_mid_stream_is_an_error_event(api: TestClient, upstream: 
     assert_no_secret(r, secret_key)
 
 
-def test_upstream_unreachable_is_502(api: TestClient, upstream: FakeUpstream, secret_key: str,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_upstream_unreachable_is_502(
+    api: TestClient, upstream: FakeUpstream, secret_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("GROQ_BASE_URL", f"http://127.0.0.1:{free_port()}")
     r = api.post("/api/chat", json=body("hi"), headers={"Accept-Language": "es"})
     assert r.status_code == 502
-    assert r.json() == {"error": "Error al procesar la solicitud",
-                        "details": "No se pudo conectar con Groq. Revisa la red o la URL base e inténtalo de nuevo."}
+    assert r.json() == {
+        "error": "Error al procesar la solicitud",
+        "details": "No se pudo conectar con Groq. Revisa la red o la URL base e inténtalo de nuevo.",
+    }
     assert_no_secret(r, secret_key)
 
 

@@ -344,10 +344,20 @@ def test_files_over_20_mb_are_refused_before_reading() -> None:
 
 NAMES = st.sampled_from(["a.pdf", "a.png", "a.jpg", "a.txt", "a.csv", "a.heic", "a.gif", "noext", "a.docx"])
 MAGIC = st.sampled_from(
-    [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"BM", b"RIFF\x00\x00\x00\x00WEBPVP8 ",
-     b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
-     b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1miaf", b"%PDF-1.7\n", b"\xef\xbb\xbf", b"\xff\xfe"]
-)  # fmt: skip
+    [
+        b"",
+        b"\x89PNG\r\n\x1a\n",
+        b"\xff\xd8\xff\xe0",
+        b"GIF89a",
+        b"BM",
+        b"RIFF\x00\x00\x00\x00WEBPVP8 ",
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",
+        b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1miaf",
+        b"%PDF-1.7\n",
+        b"\xef\xbb\xbf",
+        b"\xff\xfe",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -379,8 +389,19 @@ def test_fit_images_keeps_groq_under_its_4_mb_base64_request_cap() -> None:
 
 
 def test_fit_images_enforces_pixels_per_image() -> None:
-    tiny_limits = ModelSpec("t", "mistral", "Tiny", 1000, 100, 100, 1.0, vision=True, max_images=2,
-                            max_image_pixels=250_000, max_image_bytes=10**7)  # fmt: skip
+    tiny_limits = ModelSpec(
+        "t",
+        "mistral",
+        "Tiny",
+        1000,
+        100,
+        100,
+        1.0,
+        vision=True,
+        max_images=2,
+        max_image_pixels=250_000,
+        max_image_bytes=10**7,
+    )
     (fitted,) = fit_images([photo_part("big.png", 1000, 800)], tiny_limits)
     assert fitted.width and fitted.height and fitted.width * fitted.height <= 250_000
     assert abs(fitted.width / fitted.height - 1.25) < 0.02 and reopen(fitted).size == (fitted.width, fitted.height)

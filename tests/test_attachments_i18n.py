@@ -63,63 +63,114 @@ MB20_ES = MB20.replace(".", ",")
 
 # (id, action, the English message exactly as before, a Spanish word or phrase the Spanish message contains)
 CASES: list[tuple[str, Callable[[], object], str, str]] = [
-    ("empty", lambda: convert("notes.txt", b""),
-     "notes.txt: the file is empty. Attach it again once it has content.", "está vacío"),
-    ("too_big", lambda: convert("big.txt", b"a" * (MAX_FILE_BYTES + 1)),
-     f"big.txt: the file is {MB20}; the largest attachment is {MB20}. Send a smaller or shorter version.",
-     f"el adjunto más grande admitido es de {MB20_ES}"),
-    ("not_pdf", lambda: convert("report.pdf", bytes(range(255, 0, -1)) * 8),
-     "report.pdf: this file is not a PDF (its bytes look like unrecognised binary data). "
-     "Check that you picked the right file, or export it again.",
-     "no es un PDF (sus bytes parecen datos binarios no reconocidos)"),
-    ("png_named_pdf", lambda: convert("scan.pdf", encoded(Image.new("RGB", (4, 4)), "PNG")),
-     "scan.pdf: this file is not a PDF (its bytes look like a PNG image). "
-     "Check that you picked the right file, or export it again.",
-     "una imagen PNG"),
-    ("not_image", lambda: convert("photo.png", b"hello"),
-     "photo.png: this file is not an image (its bytes look like plain text). "
-     "Check that you picked the right file, or export it again.",
-     "no es una imagen (sus bytes parecen texto plano)"),
-    ("unsupported", lambda: convert("data.bin", bytes(range(256)) * 4),
-     "data.bin: Charla cannot read this file (its bytes look like unrecognised binary data). Supported: images "
-     "(PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files (TXT, MD, CSV, JSON, source code).",
-     "Charla no puede leer este archivo"),
-    ("zip", lambda: convert("report.docx", b"PK\x03\x04" + bytes(range(256)) * 2),
-     "report.docx: Charla cannot read this file (its bytes look like a ZIP archive (for example .docx, .xlsx, "
-     ".pptx or .zip)). Supported: images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files "
-     "(TXT, MD, CSV, JSON, source code).",
-     "un archivo ZIP (por ejemplo"),
-    ("password", lambda: convert("locked.pdf", password_pdf()),
-     "locked.pdf: this PDF is password-protected. Remove the password (for example, print it to a new PDF) "
-     "and attach it again.",
-     "protegido con contraseña"),
-    ("corrupt_pdf", lambda: convert("broken.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 3),
-     "", "el PDF está dañado y no se puede leer"),
-    ("bomb", lambda: convert("bomb.png", png_header(12_000, 10_000)),
-     "bomb.png: the image declares an enormous size, more than the 100 megapixels Charla opens (it may be a "
-     "decompression bomb). Resize it and attach it again.",
-     "la imagen declara un tamaño enorme, más que los 100 megapíxeles"),
-    ("bomb_size", lambda: check_size("page.png", (20_000, 10_000)),
-     "page.png: the image declares 20000×10000 pixels, more than the 100 megapixels Charla opens (it may be a "
-     "decompression bomb). Resize it and attach it again.",
-     "la imagen declara 20000×10000 píxeles"),
-    ("empty_size", lambda: check_size("page.png", (0, 10)),
-     "page.png: the image declares an empty size (0×10).", "un tamaño vacío (0×10)"),
-    ("truncated", lambda: convert("cut.jpg", truncated_jpeg()),
-     "cut.jpg: the image file is cut off (truncated), probably by an interrupted download or copy. "
-     "Get the complete file and attach it again.",
-     "está cortado (truncado)"),
-    ("too_many_images", lambda: fit_images([small_png()] * 6, SCOUT),
-     "s.png, s.png, s.png and 3 more: 6 images, but Qwen3.8 27B (vision) takes at most 3 per request. "
-     "Remove some and send them in another message.",
-     "s.png, s.png, s.png y 3 más: 6 imágenes, pero Qwen3.8 27B (vision) admite como máximo 3"),
-    ("no_vision", lambda: fit_images([small_png()], SMALL),
-     "s.png: GPT-OSS 20B cannot see images: switch to Qwen3.8 27B (vision).",
-     "no puede ver imágenes: cambia a"),
-    ("bad_data_url", lambda: fit_images([ImagePart(url="data:image/png;base64,a", mime_type="image/png",
-                                                   name="u.png")], SCOUT),  # fmt: skip
-     "u.png: its data: URL is not valid base64.", "no es base64 válido"),
-]  # fmt: skip
+    (
+        "empty",
+        lambda: convert("notes.txt", b""),
+        "notes.txt: the file is empty. Attach it again once it has content.",
+        "está vacío",
+    ),
+    (
+        "too_big",
+        lambda: convert("big.txt", b"a" * (MAX_FILE_BYTES + 1)),
+        f"big.txt: the file is {MB20}; the largest attachment is {MB20}. Send a smaller or shorter version.",
+        f"el adjunto más grande admitido es de {MB20_ES}",
+    ),
+    (
+        "not_pdf",
+        lambda: convert("report.pdf", bytes(range(255, 0, -1)) * 8),
+        "report.pdf: this file is not a PDF (its bytes look like unrecognised binary data). "
+        "Check that you picked the right file, or export it again.",
+        "no es un PDF (sus bytes parecen datos binarios no reconocidos)",
+    ),
+    (
+        "png_named_pdf",
+        lambda: convert("scan.pdf", encoded(Image.new("RGB", (4, 4)), "PNG")),
+        "scan.pdf: this file is not a PDF (its bytes look like a PNG image). "
+        "Check that you picked the right file, or export it again.",
+        "una imagen PNG",
+    ),
+    (
+        "not_image",
+        lambda: convert("photo.png", b"hello"),
+        "photo.png: this file is not an image (its bytes look like plain text). "
+        "Check that you picked the right file, or export it again.",
+        "no es una imagen (sus bytes parecen texto plano)",
+    ),
+    (
+        "unsupported",
+        lambda: convert("data.bin", bytes(range(256)) * 4),
+        "data.bin: Charla cannot read this file (its bytes look like unrecognised binary data). Supported: images "
+        "(PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files (TXT, MD, CSV, JSON, source code).",
+        "Charla no puede leer este archivo",
+    ),
+    (
+        "zip",
+        lambda: convert("report.docx", b"PK\x03\x04" + bytes(range(256)) * 2),
+        "report.docx: Charla cannot read this file (its bytes look like a ZIP archive (for example .docx, .xlsx, "
+        ".pptx or .zip)). Supported: images (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF, and text files "
+        "(TXT, MD, CSV, JSON, source code).",
+        "un archivo ZIP (por ejemplo",
+    ),
+    (
+        "password",
+        lambda: convert("locked.pdf", password_pdf()),
+        "locked.pdf: this PDF is password-protected. Remove the password (for example, print it to a new PDF) "
+        "and attach it again.",
+        "protegido con contraseña",
+    ),
+    (
+        "corrupt_pdf",
+        lambda: convert("broken.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 3),
+        "",
+        "el PDF está dañado y no se puede leer",
+    ),
+    (
+        "bomb",
+        lambda: convert("bomb.png", png_header(12_000, 10_000)),
+        "bomb.png: the image declares an enormous size, more than the 100 megapixels Charla opens (it may be a "
+        "decompression bomb). Resize it and attach it again.",
+        "la imagen declara un tamaño enorme, más que los 100 megapíxeles",
+    ),
+    (
+        "bomb_size",
+        lambda: check_size("page.png", (20_000, 10_000)),
+        "page.png: the image declares 20000×10000 pixels, more than the 100 megapixels Charla opens (it may be a "
+        "decompression bomb). Resize it and attach it again.",
+        "la imagen declara 20000×10000 píxeles",
+    ),
+    (
+        "empty_size",
+        lambda: check_size("page.png", (0, 10)),
+        "page.png: the image declares an empty size (0×10).",
+        "un tamaño vacío (0×10)",
+    ),
+    (
+        "truncated",
+        lambda: convert("cut.jpg", truncated_jpeg()),
+        "cut.jpg: the image file is cut off (truncated), probably by an interrupted download or copy. "
+        "Get the complete file and attach it again.",
+        "está cortado (truncado)",
+    ),
+    (
+        "too_many_images",
+        lambda: fit_images([small_png()] * 6, SCOUT),
+        "s.png, s.png, s.png and 3 more: 6 images, but Qwen3.8 27B (vision) takes at most 3 per request. "
+        "Remove some and send them in another message.",
+        "s.png, s.png, s.png y 3 más: 6 imágenes, pero Qwen3.8 27B (vision) admite como máximo 3",
+    ),
+    (
+        "no_vision",
+        lambda: fit_images([small_png()], SMALL),
+        "s.png: GPT-OSS 20B cannot see images: switch to Qwen3.8 27B (vision).",
+        "no puede ver imágenes: cambia a",
+    ),
+    (
+        "bad_data_url",
+        lambda: fit_images([ImagePart(url="data:image/png;base64,a", mime_type="image/png", name="u.png")], SCOUT),
+        "u.png: its data: URL is not valid base64.",
+        "no es base64 válido",
+    ),
+]
 
 
 def reason_words(en: str, name: str, detail: str) -> list[str]:

@@ -55,11 +55,16 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
     from tests.test_attachments_pdf import text_pdf
 
     open_chat(page, server.url)
-    page.locator('[data-testid="stChatInput"] input[type="file"]').set_input_files([
-        {"name": "sun.png", "mimeType": "image/png", "buffer": _png()},
-        {"name": "notes.pdf", "mimeType": "application/pdf",
-         "buffer": text_pdf(["Alpha page text", "Beta page text"])},
-    ])  # fmt: skip
+    page.locator('[data-testid="stChatInput"] input[type="file"]').set_input_files(
+        [
+            {"name": "sun.png", "mimeType": "image/png", "buffer": _png()},
+            {
+                "name": "notes.pdf",
+                "mimeType": "application/pdf",
+                "buffer": text_pdf(["Alpha page text", "Beta page text"]),
+            },
+        ]
+    )
     page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=10_000)
     type_and_send(page, "describe both")
     settle(page)

@@ -21,8 +21,10 @@ def conv_of(page: Any) -> str:
 
 
 def bubbles(page: Any) -> list[str]:
-    return [t.strip() for t in page.locator('[data-testid="stChatMessageContent"] [data-testid="stMarkdown"]')
-            .all_inner_texts()]  # fmt: skip
+    return [
+        t.strip()
+        for t in page.locator('[data-testid="stChatMessageContent"] [data-testid="stMarkdown"]').all_inner_texts()
+    ]
 
 
 def test_refresh_brings_the_conversation_back(page: Any, server: LiveServer) -> None:

@@ -28,8 +28,9 @@ def sending_disabled(page: Any) -> bool:
     return bool(page.get_by_test_id("stChatInputTextArea").is_disabled())
 
 
-def test_refresh_and_forged_forwarded_for_keep_the_ip_limit(browser: Any, one_per_ip: LiveServer, fake: FakeUpstream,
-                                                            tmp_path: Path) -> None:
+def test_refresh_and_forged_forwarded_for_keep_the_ip_limit(
+    browser: Any, one_per_ip: LiveServer, fake: FakeUpstream, tmp_path: Path
+) -> None:
     first = browser.new_context()
     page = first.new_page()
     open_chat(page, one_per_ip.url)

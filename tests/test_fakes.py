@@ -65,6 +65,7 @@ def mistral_collect(client: Mistral, got: list[str] | None = None, **kw: Any) ->
 
 # --- happy paths -----------------------------------------------------------------------------------------
 
+
 def test_groq_streams_scripted_text_and_usage(upstream: FakeUpstream) -> None:
     upstream.script(Script(text="Hello, world!", usage=(18, 4)))
     with groq_stream(groq_client(upstream), temperature=0.2, max_completion_tokens=64) as stream:
@@ -77,8 +78,13 @@ def test_groq_streams_scripted_text_and_usage(upstream: FakeUpstream) -> None:
     assert headers["x-ratelimit-reset-requests"] == "2m59.56s"
     [rec] = upstream.chat_requests("groq")
     assert rec.path == "/openai/v1/chat/completions"
-    assert rec.body == {"messages": HI, "model": GROQ_MODEL, "max_completion_tokens": 64, "stream": True,
-                        "temperature": 0.2}
+    assert rec.body == {
+        "messages": HI,
+        "model": GROQ_MODEL,
+        "max_completion_tokens": 64,
+        "stream": True,
+        "temperature": 0.2,
+    }
     assert rec.headers["authorization"] == "Bearer test-key"
     assert (rec.model, rec.last_user_text, rec.messages) == (GROQ_MODEL, "hi", HI)
 
@@ -102,14 +108,16 @@ def test_mistral_streams_scripted_text_and_usage(upstream: FakeUpstream) -> None
     assert "x-ratelimitbysize-remaining-minute" in headers and "ratelimitbysize-limit" in headers
     [rec] = upstream.chat_requests("mistral")
     assert rec.path == "/v1/chat/completions"
-    assert rec.body == {"model": MISTRAL_MODEL, "messages": HI, "temperature": 0.2, "max_tokens": 64,
-                        "stream": True}
+    assert rec.body == {"model": MISTRAL_MODEL, "messages": HI, "temperature": 0.2, "max_tokens": 64, "stream": True}
     assert upstream.chat_requests("groq") == []
 
 
 def test_default_reply_echoes_last_user_text_parts(upstream: FakeUpstream) -> None:
-    parts = [{"type": "text", "text": "look"}, {"type": "image_url", "image_url": "data:image/png;base64,AA=="},
-             {"type": "text", "text": "here"}]
+    parts = [
+        {"type": "text", "text": "look"},
+        {"type": "image_url", "image_url": "data:image/png;base64,AA=="},
+        {"type": "text", "text": "here"},
+    ]
     with mistral_client(upstream) as client:
         with client.chat.stream(model=MISTRAL_MODEL, messages=[{"role": "user", "content": parts}]) as stream:
             text = "".join(e.data.choices[0].delta.content or "" for e in stream)
@@ -234,6 +242,7 @@ def test_unknown_route_is_vendor_404(upstream: FakeUpstream) -> None:
 
 # --- broken streams --------------------------------------------------------------------------------------
 
+
 def test_in_stream_error_events(upstream: FakeUpstream) -> None:
     upstream.script(Script(chunks=["Hel", "lo"], error_after=1), Script(chunks=["Hel", "lo"], error_after=1))
     got: list[str] = []
@@ -293,11 +302,16 @@ def test_closing_the_sdk_stream_early_is_a_disconnect(upstream: FakeUpstream) ->
 
 # --- server behaviour ------------------------------------------------------------------------------------
 
+
 def test_hundred_concurrent_streams(upstream: FakeUpstream) -> None:
     upstream.default_script.delay = 0.05
 
-    client = httpx.Client(base_url=upstream.url, timeout=10, headers={"authorization": "Bearer test-key"},
-                          limits=httpx.Limits(max_connections=100))
+    client = httpx.Client(
+        base_url=upstream.url,
+        timeout=10,
+        headers={"authorization": "Bearer test-key"},
+        limits=httpx.Limits(max_connections=100),
+    )
 
     def one(i: int) -> str:
         body = {"model": GROQ_MODEL, "stream": True, "messages": [{"role": "user", "content": f"n{i}"}]}
@@ -315,8 +329,10 @@ def test_stop_is_prompt_with_a_stalled_stream() -> None:
     fake.script(Script(chunks=["a"], stall_after=0, stall_seconds=30))
     sock = socket.create_connection(("127.0.0.1", fake.port))
     body = json.dumps({"model": MISTRAL_MODEL, "stream": True, "messages": []}).encode()
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
-                 b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    sock.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
     sock.settimeout(5)
     received = b""
     while b"chat.completion.chunk" not in received:
@@ -328,8 +344,9 @@ def test_stop_is_prompt_with_a_stalled_stream() -> None:
 
 
 def test_control_routes_and_standalone_main() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fakes", "--port", "0"], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakes", "--port", "0"], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     try:
         url = _read_line(proc, timeout=5).strip()
         assert url.startswith("http://127.0.0.1:")

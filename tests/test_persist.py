@@ -39,8 +39,12 @@ def test_reply_text_is_written_at_most_every_half_second(tmp_path: Path) -> None
 
 def test_sync_rewrites_only_from_the_first_difference(tmp_path: Path) -> None:
     store, chat = Store(tmp_path / "db"), ChatState()
-    msgs = [ChatMessage("user", "one"), ChatMessage("assistant", "r1", status="finished"),
-            ChatMessage("user", "two"), ChatMessage("assistant", "r2", status="finished")]  # fmt: skip
+    msgs = [
+        ChatMessage("user", "one"),
+        ChatMessage("assistant", "r1", status="finished"),
+        ChatMessage("user", "two"),
+        ChatMessage("assistant", "r2", status="finished"),
+    ]
     msgs[1].reply_to, msgs[3].reply_to = msgs[0].id, msgs[2].id
     chat.messages = list(msgs)
     persist.ensure_conversation(store, chat, None)
@@ -92,8 +96,15 @@ def _failed_reply_chat(store: Store) -> tuple[ChatState, ChatMessage]:
     user = ChatMessage("user", "hi")
     chat.messages.append(user)
     persist.before_send(store, chat, user, None)
-    reply = ChatMessage("assistant", "par", status="failed", model="openai/gpt-oss-20b", provider="groq",
-                        reply_to=user.id, via="via Mistral Small 4 (vision) — Groq was rate limited")  # fmt: skip
+    reply = ChatMessage(
+        "assistant",
+        "par",
+        status="failed",
+        model="openai/gpt-oss-20b",
+        provider="groq",
+        reply_to=user.id,
+        via="via Mistral Small 4 (vision) — Groq was rate limited",
+    )
     reply.error = ErrorInfo.of(UpstreamUnavailable("groq"))
     chat.messages.append(reply)
     persist.sync(store, chat)
@@ -147,9 +158,17 @@ def test_blocked_draft_is_stored_with_its_image_and_follows_when_sent(tmp_path: 
 
     store = Store(tmp_path / "db")
     chat = ChatState()
-    att = ChatAttachment(name="red.png", kind="image", mime_type="image/png", tokens=85, fits=False,
-                         reason="cannot see images", thumbnail=b"\x89PNG", thumbnail_mime="image/png",
-                         parts=(ImagePart(data=b"imagebytes", mime_type="image/png", name="red.png"),))  # fmt: skip
+    att = ChatAttachment(
+        name="red.png",
+        kind="image",
+        mime_type="image/png",
+        tokens=85,
+        fits=False,
+        reason="cannot see images",
+        thumbnail=b"\x89PNG",
+        thumbnail_mime="image/png",
+        parts=(ImagePart(data=b"imagebytes", mime_type="image/png", name="red.png"),),
+    )
     draft = ChatMessage("user", "what colour?", status="blocked", attachments=[att])
     chat.messages.append(draft)
     conv = persist.save_draft(store, chat, draft, None)
@@ -175,8 +194,12 @@ def test_oversized_draft_images_are_not_kept(tmp_path: Path) -> None:
     store = Store(tmp_path / "db")
     chat = ChatState()
     big = ImagePart(data=b"x" * (DRAFT_IMAGES_MAX_BYTES + 1), mime_type="image/png")
-    draft = ChatMessage("user", "big", status="blocked", attachments=[
-        ChatAttachment(name="big.png", kind="image", mime_type="image/png", fits=False, parts=(big,))])  # fmt: skip
+    draft = ChatMessage(
+        "user",
+        "big",
+        status="blocked",
+        attachments=[ChatAttachment(name="big.png", kind="image", mime_type="image/png", fits=False, parts=(big,))],
+    )
     chat.messages.append(draft)
     conv = persist.save_draft(store, chat, draft, None)
     back = persist.load(store, conv, None)

@@ -94,9 +94,12 @@ def test_system_prompt_and_settings_reach_the_upstream(upstream: FakeUpstream) -
     ids=["missing-key", "404", "413", "429", "5xx", "timeout"],
 )
 def test_errors_keep_the_message_and_retry_works(
-    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch, script: Script | None, env: dict[str, str],
+    upstream: FakeUpstream,
+    monkeypatch: pytest.MonkeyPatch,
+    script: Script | None,
+    env: dict[str, str],
     expect: list[str],
-) -> None:  # fmt: skip
+) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     if script is not None:

@@ -119,8 +119,16 @@ def test_client_ip_normalises_none_and_mocks() -> None:
 
 
 def test_metrics_text() -> None:
-    msg = ChatMessage("assistant", "hi", model="openai/gpt-oss-20b", prompt_tokens=12, completion_tokens=48,
-                      ttft=0.214, duration=0.5, tokens_per_second=830.4)  # fmt: skip
+    msg = ChatMessage(
+        "assistant",
+        "hi",
+        model="openai/gpt-oss-20b",
+        prompt_tokens=12,
+        completion_tokens=48,
+        ttft=0.214,
+        duration=0.5,
+        tokens_per_second=830.4,
+    )
     assert metrics_text(msg, "en") == "GPT-OSS 20B · 12 → 48 tokens · first token 0.21 s · 830 tokens/s"
     assert "primer token" in metrics_text(msg, "es")
 

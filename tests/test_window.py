@@ -85,7 +85,7 @@ def test_window_properties(items: list[tuple[str, str]], n: int) -> None:
     assert positions == sorted(positions) and set(positions) <= set(others)
     assert not positions or messages[positions[0]].role != "assistant"
     if positions:  # contiguous suffix of the non-system turns
-        assert positions == others[others.index(positions[0]):]
+        assert positions == others[others.index(positions[0]) :]
     if not others:
         return
     try:

@@ -49,9 +49,16 @@ def convert(
     if found:
         prepared = prepare_image(name, data, max_side=MAX_SIDE)
         return Attachment(
-            name, "image", found.mime_type, (prepared.part,), None, 0, prepared.original,
-            (*notes, *prepared.notes), len(data),
-        )  # fmt: skip
+            name,
+            "image",
+            found.mime_type,
+            (prepared.part,),
+            None,
+            0,
+            prepared.original,
+            (*notes, *prepared.notes),
+            len(data),
+        )
     return _convert_text(name, data)
 
 
@@ -64,8 +71,7 @@ def _convert_text(name: str, data: bytes) -> Attachment:
     if encoding == "cp1252":
         notes = (note("att.note.cp1252"), *notes)
     mime = "text/plain" if encoding.startswith("utf-8") else f"text/plain; charset={encoding}"
-    return Attachment(name, "text", mime, (TextPart(text=fenced, source=name),), None, chars, None, notes,
-                      len(data))  # fmt: skip
+    return Attachment(name, "text", mime, (TextPart(text=fenced, source=name),), None, chars, None, notes, len(data))
 
 
 def _with_notes(att: Attachment, notes: tuple[str, ...]) -> Attachment:

@@ -29,8 +29,9 @@ def fit_images(images: Sequence[ImagePart], model: ModelSpec) -> list[ImagePart]
         vision = vision_model_for(model.provider)
         raise refuse_all(_names(images), "att.no_vision", model=model.label, vision=vision.label)
     if len(images) > model.max_images:
-        raise refuse_all(_names(images), "att.too_many_images", count=len(images), model=model.label,
-                         maximum=model.max_images)  # fmt: skip
+        raise refuse_all(
+            _names(images), "att.too_many_images", count=len(images), model=model.label, maximum=model.max_images
+        )
     limits = _byte_limits([_size(p) for p in images], model)
     return [_fit_one(p, model.max_image_pixels, limit) for p, limit in zip(images, limits, strict=True)]
 

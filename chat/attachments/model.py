@@ -63,9 +63,11 @@ class Refusal(AttachmentError):
         self.reason_key = reason_key
         self.reason_params = dict(reason_params)
         super().__init__(
-            name=self.name_in("en"), reason=render(reason_key, "en", reason_params), reason_key=reason_key,
+            name=self.name_in("en"),
+            reason=render(reason_key, "en", reason_params),
+            reason_key=reason_key,
             **reason_params,
-        )  # fmt: skip
+        )
 
     def name_in(self, lang: Lang = "en") -> str:
         """The file name, or up to three names and how many more, in `lang`."""

@@ -48,8 +48,11 @@ class Preflight:
         """One line for the file's chip: 'report.pdf · 12 pp · 34,120 chars · ~8.5k tokens · fits'."""
         bits = [self.name]
         if self.pages is not None:
-            bits.append(render("att.chip.pages_many", lang, {"count": self.pages}) if self.pages != 1
-                        else render("att.chip.pages_one", lang))  # fmt: skip
+            bits.append(
+                render("att.chip.pages_many", lang, {"count": self.pages})
+                if self.pages != 1
+                else render("att.chip.pages_one", lang)
+            )
         if self.pixels:
             bits.append(self.pixels)
         if self.chars:

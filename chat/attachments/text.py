@@ -274,8 +274,16 @@ extend(CATALOG)
 
 GROUPED = frozenset({"first", "total", "cap", "need", "room", "chars"})
 """Parameters written with thousands separators ('200,000' / '200.000') when they are ints."""
-_GROUPED_KEYS = frozenset({"att.note.text_cut", "att.note.char_cut", "att.note.char_cut_last", "att.pf.tokens_pages",
-                           "att.pf.tokens_text", "att.chip.chars"})  # fmt: skip
+_GROUPED_KEYS = frozenset(
+    {
+        "att.note.text_cut",
+        "att.note.char_cut",
+        "att.note.char_cut_last",
+        "att.pf.tokens_pages",
+        "att.pf.tokens_text",
+        "att.chip.chars",
+    }
+)
 """Sentences whose GROUPED parameters are grouped (page numbers elsewhere never are, as before)."""
 
 

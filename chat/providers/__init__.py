@@ -9,6 +9,7 @@ from chat.providers.base import Provider, ProviderStream, StreamState, Usage
 
 __all__ = ["Provider", "ProviderStream", "StreamState", "Usage", "get_provider"]
 
+
 def get_provider(
     name: ProviderName, api_key: SecretStr, *, base_url: str | None = None, timeout: float = 30.0
 ) -> Provider:

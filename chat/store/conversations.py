@@ -359,8 +359,16 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO messages (conversation_id, seq, role, text, parts, status, details, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conv_id, self._next_seq(conn, conv_id), role, text, _parts_json(parts), status,
-                 _details_json(details), now),  # fmt: skip
+                (
+                    conv_id,
+                    self._next_seq(conn, conv_id),
+                    role,
+                    text,
+                    _parts_json(parts),
+                    status,
+                    _details_json(details),
+                    now,
+                ),
             )
             if role == "user" and title == DEFAULT_TITLE:
                 title = default_title(text, parts)

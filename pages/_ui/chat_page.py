@@ -18,10 +18,51 @@ from pages._ui.session import lang as current_lang
 from pages._ui.session import replace, state, store
 
 FILE_TYPES = [
-    "png", "jpg", "jpeg", "webp", "gif", "bmp", "heic", "heif", "pdf", "txt", "md", "markdown", "csv", "tsv",
-    "json", "jsonl", "yaml", "yml", "toml", "xml", "ini", "log", "sql", "py", "js", "ts", "tsx", "jsx", "html",
-    "css", "sh", "java", "c", "h", "cpp", "hpp", "go", "rs", "rb", "php", "swift", "kt", "r", "tex",
-]  # fmt: skip
+    "png",
+    "jpg",
+    "jpeg",
+    "webp",
+    "gif",
+    "bmp",
+    "heic",
+    "heif",
+    "pdf",
+    "txt",
+    "md",
+    "markdown",
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "yaml",
+    "yml",
+    "toml",
+    "xml",
+    "ini",
+    "log",
+    "sql",
+    "py",
+    "js",
+    "ts",
+    "tsx",
+    "jsx",
+    "html",
+    "css",
+    "sh",
+    "java",
+    "c",
+    "h",
+    "cpp",
+    "hpp",
+    "go",
+    "rs",
+    "rb",
+    "php",
+    "swift",
+    "kt",
+    "r",
+    "tex",
+]
 DISABLED = "_charla_input_disabled"
 
 
@@ -62,8 +103,13 @@ def _say_moved(chat: ChatState, lang: Lang) -> None:
 
     moved = retirement(chat.moved_from or "")
     if moved is not None:
-        note = t("ui.model_moved", lang, model=moved.model, provider=provider_label(moved.provider),
-                 successor=chat.spec.label)  # fmt: skip
+        note = t(
+            "ui.model_moved",
+            lang,
+            model=moved.model,
+            provider=provider_label(moved.provider),
+            successor=chat.spec.label,
+        )
         st.info(note, icon=":material/update:")
 
 
@@ -87,10 +133,17 @@ def render() -> None:
     ticking = quota is not None and quota.reset > 0
     with st.bottom:
         st.fragment(run_every=1.0 if ticking else None)(_meter)(chat, who, lang)
-    placeholder = t("ui.quota_placeholder", lang, seconds=quota.reset) if exhausted and quota else t(
-        "ui.placeholder", lang)
-    value = st.chat_input(placeholder, key="composer", accept_file="multiple", file_type=FILE_TYPES,
-                          disabled=exhausted, submit_mode="stop")  # fmt: skip
+    placeholder = (
+        t("ui.quota_placeholder", lang, seconds=quota.reset) if exhausted and quota else t("ui.placeholder", lang)
+    )
+    value = st.chat_input(
+        placeholder,
+        key="composer",
+        accept_file="multiple",
+        file_type=FILE_TYPES,
+        disabled=exhausted,
+        submit_mode="stop",
+    )
     if value and chat.pending is None:
         turn.take_submission(chat, value, lang)
     if chat.pending is not None:

@@ -72,29 +72,61 @@ def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> N
         model = spec.label if spec is not None else conv.model
         st.caption(t("ui.history_meta", lang, when=_when(conv.updated_at), count=conv.message_count, model=model))
         if st.session_state.get(CONFIRM) == conv.id:
-            st.warning(t("ui.delete_confirm", lang, title=conv.title, count=conv.message_count),
-                       icon=":material/warning:")  # fmt: skip
+            st.warning(
+                t("ui.delete_confirm", lang, title=conv.title, count=conv.message_count), icon=":material/warning:"
+            )
             with st.container(horizontal=True):
-                st.button(t("ui.delete_yes", lang), key=f"del_yes_{conv.id}", type="primary",
-                          icon=":material/delete_forever:", on_click=_delete,
-                          args=(conv.id, conv.title, who))  # fmt: skip
+                st.button(
+                    t("ui.delete_yes", lang),
+                    key=f"del_yes_{conv.id}",
+                    type="primary",
+                    icon=":material/delete_forever:",
+                    on_click=_delete,
+                    args=(conv.id, conv.title, who),
+                )
                 st.button(t("ui.cancel", lang), key=f"del_no_{conv.id}", on_click=_cancel_delete)
             return
         stem = persist.file_stem(conv.title)
         with st.container(horizontal=True, vertical_alignment="center"):
-            st.button(t("ui.open", lang), key=f"open_{conv.id}", type="primary", icon=":material/chat:",
-                      on_click=_open, args=(conv.id,))  # fmt: skip
+            st.button(
+                t("ui.open", lang),
+                key=f"open_{conv.id}",
+                type="primary",
+                icon=":material/chat:",
+                on_click=_open,
+                args=(conv.id,),
+            )
             with st.popover(t("ui.rename", lang), icon=":material/edit:"):
                 st.text_input(t("ui.rename_label", lang), value=conv.title, key=f"title_{conv.id}", max_chars=200)
                 st.button(t("ui.save", lang), key=f"ren_{conv.id}", on_click=_rename, args=(conv.id, who))
-            st.download_button(t("ui.export_md", lang), key=f"md_{conv.id}", icon=":material/download:",
-                               data=lambda: persist.export(db, conv.id, who, "md"), file_name=f"{stem}.md",
-                               mime="text/markdown", on_click="ignore", help=t("ui.export_help", lang))  # fmt: skip
-            st.download_button(t("ui.export_json", lang), key=f"json_{conv.id}", icon=":material/download:",
-                               data=lambda: persist.export(db, conv.id, who, "json"), file_name=f"{stem}.json",
-                               mime="application/json", on_click="ignore", help=t("ui.export_help", lang))  # fmt: skip
-            st.button(t("ui.delete", lang), key=f"del_{conv.id}", icon=":material/delete:", type="tertiary",
-                      on_click=_ask_delete, args=(conv.id,))  # fmt: skip
+            st.download_button(
+                t("ui.export_md", lang),
+                key=f"md_{conv.id}",
+                icon=":material/download:",
+                data=lambda: persist.export(db, conv.id, who, "md"),
+                file_name=f"{stem}.md",
+                mime="text/markdown",
+                on_click="ignore",
+                help=t("ui.export_help", lang),
+            )
+            st.download_button(
+                t("ui.export_json", lang),
+                key=f"json_{conv.id}",
+                icon=":material/download:",
+                data=lambda: persist.export(db, conv.id, who, "json"),
+                file_name=f"{stem}.json",
+                mime="application/json",
+                on_click="ignore",
+                help=t("ui.export_help", lang),
+            )
+            st.button(
+                t("ui.delete", lang),
+                key=f"del_{conv.id}",
+                icon=":material/delete:",
+                type="tertiary",
+                on_click=_ask_delete,
+                args=(conv.id,),
+            )
 
 
 def _escape(text: str) -> str:
@@ -112,16 +144,25 @@ def render() -> None:
     st.title(t("ui.history_title", lang))
     if who is not None:
         st.caption(t("ui.history_private", lang))
-    st.file_uploader(t("ui.import_label", lang), type=["json"], key=f"import_{st.session_state.get(UPLOADS, 0)}",
-                     on_change=_import, args=(db, who))  # fmt: skip
+    st.file_uploader(
+        t("ui.import_label", lang),
+        type=["json"],
+        key=f"import_{st.session_state.get(UPLOADS, 0)}",
+        on_change=_import,
+        args=(db, who),
+    )
     failure = st.session_state.pop("_history_import_error", None)
     if isinstance(failure, InvalidImport):
         st.error(failure.message(lang), icon=":material/error:")
     deleted = st.session_state.pop(NOTICE, None)
     if deleted:
         st.success(t("ui.deleted", lang, title=deleted), icon=":material/delete:")
-    query = st.text_input(t("ui.history_search", lang), key="history_query",
-                          placeholder=t("ui.history_search_hint", lang), icon=":material/search:")  # fmt: skip
+    query = st.text_input(
+        t("ui.history_search", lang),
+        key="history_query",
+        placeholder=t("ui.history_search_hint", lang),
+        icon=":material/search:",
+    )
     rows = db.list_conversations(owner=who, query=query or None, limit=LIMIT)
     if not rows:
         st.caption(t("ui.history_no_match", lang, query=query) if query else t("ui.history_empty", lang))

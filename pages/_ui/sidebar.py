@@ -59,8 +59,13 @@ def _on_model() -> None:
 
 def _new_chat() -> None:
     old = state()
-    chat = ChatState(model=old.model, temperature=old.temperature, max_tokens=old.max_tokens,
-                     system_prompt=old.system_prompt, auto_fallback=old.auto_fallback)  # fmt: skip
+    chat = ChatState(
+        model=old.model,
+        temperature=old.temperature,
+        max_tokens=old.max_tokens,
+        system_prompt=old.system_prompt,
+        auto_fallback=old.auto_fallback,
+    )
     st.session_state[STATE] = chat
     chat.session = old.session
     st.query_params.pop("c", None)
@@ -104,14 +109,14 @@ def render(chat: ChatState, lang: Lang) -> None:
     sb.subheader(t("ui.settings", lang))
     st.session_state.setdefault("provider", chat.spec.provider)
     st.session_state.setdefault("model", chat.model)
-    sb.selectbox(t("ui.provider", lang), PROVIDERS, format_func=provider_label, key="provider",
-                 on_change=_on_provider)  # fmt: skip
+    sb.selectbox(t("ui.provider", lang), PROVIDERS, format_func=provider_label, key="provider", on_change=_on_provider)
     offer = _offer(st.session_state["provider"])
     specs = {m.id: m for m in offer.models}
     if chat.model not in specs and chat.spec.provider == offer.provider:  # keep showing what the chat is on
         specs = {chat.model: chat.spec, **specs}
-    sb.selectbox(t("ui.model", lang), list(specs), key="model", on_change=_on_model,
-                 format_func=lambda m: _label(specs[m], lang))  # fmt: skip
+    sb.selectbox(
+        t("ui.model", lang), list(specs), key="model", on_change=_on_model, format_func=lambda m: _label(specs[m], lang)
+    )
     sb.caption(_offer_status(offer, lang))
     sb.button(t("ui.refresh_models", lang), icon=":material/refresh:", on_click=_refresh_models, type="tertiary")
     sb.caption(_key_status(chat.spec.provider, lang))
@@ -120,19 +125,34 @@ def render(chat: ChatState, lang: Lang) -> None:
     spec = chat.spec
     chat.system_prompt = sb.text_area(t("ui.system_prompt", lang), value=chat.system_prompt, key="system_prompt")
     temp = chat.temperature if chat.temperature is not None else spec.default_temperature
-    chat.temperature = sb.slider(t("ui.temperature", lang), spec.min_temperature, spec.max_temperature,
-                                 min(temp, spec.max_temperature), step=0.05, key=f"temp_{spec.id}")  # fmt: skip
+    chat.temperature = sb.slider(
+        t("ui.temperature", lang),
+        spec.min_temperature,
+        spec.max_temperature,
+        min(temp, spec.max_temperature),
+        step=0.05,
+        key=f"temp_{spec.id}",
+    )
     out = chat.max_tokens if chat.max_tokens is not None else spec.default_output
-    chat.max_tokens = sb.slider(t("ui.max_output", lang), 1, spec.max_output, min(out, spec.max_output),
-                                key=f"maxout_{spec.id}")  # fmt: skip
+    chat.max_tokens = sb.slider(
+        t("ui.max_output", lang), 1, spec.max_output, min(out, spec.max_output), key=f"maxout_{spec.id}"
+    )
     if spec.reasoning is not None:
         efforts = list(spec.reasoning.efforts)
         effort = chat.reasoning_effort if chat.reasoning_effort in efforts else spec.reasoning.default
-        chat.reasoning_effort = sb.selectbox(t("ui.effort", lang), efforts, key=f"effort_{spec.id}",
-                                             index=efforts.index(effort) if effort in efforts else 0)  # fmt: skip
+        chat.reasoning_effort = sb.selectbox(
+            t("ui.effort", lang),
+            efforts,
+            key=f"effort_{spec.id}",
+            index=efforts.index(effort) if effort in efforts else 0,
+        )
     chat.auto_fallback = sb.toggle(t("ui.auto_fallback", lang), value=chat.auto_fallback, key="auto_fallback")
     with sb.expander(t("ui.keys", lang), icon=":material/key:"):
         for provider in PROVIDERS:
-            st.text_input(t("ui.key_label", lang, provider=provider_label(provider)), type="password",
-                          key=f"key_{provider}", autocomplete="off")  # fmt: skip
+            st.text_input(
+                t("ui.key_label", lang, provider=provider_label(provider)),
+                type="password",
+                key=f"key_{provider}",
+                autocomplete="off",
+            )
             st.caption(_key_status(provider, lang))

@@ -131,8 +131,9 @@ def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last
         if chat.editing == msg.id:
             st.text_area(t("ui.edit_label", lang), key=f"edit_{msg.id}")
             with st.container(horizontal=True):
-                st.button(t("ui.send", lang), key=f"es_{msg.id}", type="primary", on_click=_edit_done,
-                          args=(msg.id, True))  # fmt: skip
+                st.button(
+                    t("ui.send", lang), key=f"es_{msg.id}", type="primary", on_click=_edit_done, args=(msg.id, True)
+                )
                 st.button(t("ui.cancel", lang), key=f"ec_{msg.id}", on_click=_edit_done, args=(msg.id, False))
         elif msg.text:
             st.markdown(msg.text)
@@ -145,8 +146,14 @@ def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last
             st.error(msg.error.message(lang), icon=":material/error:")
             _failed_actions(chat, msg, lang, caller)
         elif is_last_user and chat.editing != msg.id and chat.pending is None:
-            st.button(t("ui.edit", lang), key=f"ed_{msg.id}", icon=":material/edit:", type="tertiary",
-                      on_click=_edit, args=(msg.id,))  # fmt: skip
+            st.button(
+                t("ui.edit", lang),
+                key=f"ed_{msg.id}",
+                icon=":material/edit:",
+                type="tertiary",
+                on_click=_edit,
+                args=(msg.id,),
+            )
 
 
 def _blocked_actions(chat: ChatState, msg: ChatMessage, lang: Lang) -> None:
@@ -154,34 +161,57 @@ def _blocked_actions(chat: ChatState, msg: ChatMessage, lang: Lang) -> None:
     with st.container(horizontal=True):
         if any(a.kind == "image" or a.parts and not a.fits for a in msg.attachments) and not chat.spec.vision:
             vision = vision_model_for(chat.spec.provider)
-            st.button(t("ui.switch_and_send", lang, model=vision.label), key=f"sw_{msg.id}", type="primary",
-                      on_click=_switch_and_send, args=(msg.id, vision.id))  # fmt: skip
+            st.button(
+                t("ui.switch_and_send", lang, model=vision.label),
+                key=f"sw_{msg.id}",
+                type="primary",
+                on_click=_switch_and_send,
+                args=(msg.id, vision.id),
+            )
         sendable = [a for a in msg.attachments if a.sendable]
         for i, att in enumerate(a for a in msg.attachments if not a.sendable):
             if msg.text or sendable or i > 0:
-                st.button(t("ui.send_without", lang, name=att.name), key=f"wo_{msg.id}_{i}",
-                          on_click=_without, args=(msg.id, att.name))  # fmt: skip
-        st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove,
-                  args=(msg.id,))  # fmt: skip
+                st.button(
+                    t("ui.send_without", lang, name=att.name),
+                    key=f"wo_{msg.id}_{i}",
+                    on_click=_without,
+                    args=(msg.id, att.name),
+                )
+        st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove, args=(msg.id,))
 
 
 def _failed_actions(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller) -> None:
     with st.container(horizontal=True):
         successor = msg.error.params.get("successor") if msg.error is not None else None
         if isinstance(successor, str) and known(successor) is not None:
-            st.button(t("ui.switch_resend", lang, model=get_model(successor).label), key=f"sr_{msg.id}",
-                      icon=":material/swap_horiz:", type="primary", on_click=_switch_and_resend,
-                      args=(msg.id, successor))  # fmt: skip
-        st.button(t("ui.retry", lang), key=f"rt_{msg.id}", icon=":material/refresh:",
-                  type="secondary" if successor else "primary", on_click=_retry, args=(msg.id,))  # fmt: skip
+            st.button(
+                t("ui.switch_resend", lang, model=get_model(successor).label),
+                key=f"sr_{msg.id}",
+                icon=":material/swap_horiz:",
+                type="primary",
+                on_click=_switch_and_resend,
+                args=(msg.id, successor),
+            )
+        st.button(
+            t("ui.retry", lang),
+            key=f"rt_{msg.id}",
+            icon=":material/refresh:",
+            type="secondary" if successor else "primary",
+            on_click=_retry,
+            args=(msg.id,),
+        )
         if msg.error is not None and msg.error.fallback_ok:
             spec = known(msg.model or "") or chat.spec
             other = fallback_model(spec, caller, needs_vision=any(a.kind == "image" for a in msg.attachments))
             if other is not None:
-                st.button(t("ui.fallback_offer", lang, model=other.label), key=f"fb_send_{msg.id}",
-                          icon=":material/swap_horiz:", on_click=_send_with, args=(msg.id, other.id))  # fmt: skip
-        st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove,
-                  args=(msg.id,))  # fmt: skip
+                st.button(
+                    t("ui.fallback_offer", lang, model=other.label),
+                    key=f"fb_send_{msg.id}",
+                    icon=":material/swap_horiz:",
+                    on_click=_send_with,
+                    args=(msg.id, other.id),
+                )
+        st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove, args=(msg.id,))
 
 
 def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
@@ -198,8 +228,14 @@ def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -
             st.code(msg.text, language=None, wrap_lines=True)
         if is_last and msg.reply_to and chat.pending is None:
             button = t("ui.retry", lang) if msg.status == "failed" else t("ui.regenerate", lang)
-            st.button(button, key=f"rg_{msg.id}", icon=":material/refresh:", type="tertiary",
-                      on_click=_retry, args=(msg.reply_to,))  # fmt: skip
+            st.button(
+                button,
+                key=f"rg_{msg.id}",
+                icon=":material/refresh:",
+                type="tertiary",
+                on_click=_retry,
+                args=(msg.reply_to,),
+            )
         default = None if msg.feedback is None else (1 if msg.feedback > 0 else 0)
         value = st.feedback("thumbs", key=f"fb_{msg.id}", on_change="ignore", default=default)
         persist.set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
@@ -233,8 +269,12 @@ def render(chat: ChatState, lang: Lang, caller: Caller) -> None:
     """Draw the transcript (the newest `chat.shown` messages) in its stored order."""
     visible, hidden = chat.visible()
     if hidden:
-        st.button(t("ui.show_older", lang, count=min(hidden, 50)), icon=":material/expand_less:",
-                  on_click=_show_older, type="tertiary")  # fmt: skip
+        st.button(
+            t("ui.show_older", lang, count=min(hidden, 50)),
+            icon=":material/expand_less:",
+            on_click=_show_older,
+            type="tertiary",
+        )
     last_user, last_reply = chat.last_user(), chat.last_reply()
     for msg in visible:
         if msg.role == "user":
@@ -252,8 +292,17 @@ def inspector(chat: ChatState, lang: Lang) -> None:
     with st.expander(t("ui.inspector", lang), icon=":material/data_object:"):
         if view.too_large:
             st.warning(t("ui.window_too_large", lang, model=chat.spec.label, budget=compact(view.budget)))
-        st.caption(t("ui.window_summary", lang, count=len(view.inside), total=total, n=WINDOW_MESSAGES,
-                     tokens=compact(view.total), budget=compact(view.budget)))  # fmt: skip
+        st.caption(
+            t(
+                "ui.window_summary",
+                lang,
+                count=len(view.inside),
+                total=total,
+                n=WINDOW_MESSAGES,
+                tokens=compact(view.total),
+                budget=compact(view.budget),
+            )
+        )
         if older:
             st.caption(t("ui.older_outside", lang, count=older))
         rows = []
@@ -262,8 +311,10 @@ def inspector(chat: ChatState, lang: Lang) -> None:
             mark = t("ui.in_window", lang) if inside else t("ui.outside", lang)
             who = t("ui.role_user", lang) if m.role == "user" else t("ui.role_assistant", lang)
             snippet = " ".join(m.text.split())[:60]
-            rows.append(f"- {':green' if inside else ':gray'}[{mark}] **{who}** · ~{view.tokens.get(m.id, 0)} "
-                        f"tokens · {_escape(snippet)}")  # fmt: skip
+            rows.append(
+                f"- {':green' if inside else ':gray'}[{mark}] **{who}** · ~{view.tokens.get(m.id, 0)} "
+                f"tokens · {_escape(snippet)}"
+            )
         if rows:
             st.markdown("\n".join(rows))
         last = chat.last_reply()

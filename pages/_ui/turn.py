@@ -117,8 +117,9 @@ class _Thinking:
         if (reply.text or done) and not self.folded:
             self.folded = True
             seconds = (reply.ttft or reply.duration or 0.0) - (reply.ttfr or 0.0)
-            self.status.update(label=t("ui.thought", self.lang, seconds=f"{max(0.0, seconds):.1f}"), state="complete",
-                               expanded=False)  # fmt: skip
+            self.status.update(
+                label=t("ui.thought", self.lang, seconds=f"{max(0.0, seconds):.1f}"), state="complete", expanded=False
+            )
 
 
 @st.fragment(run_every=0.5)
@@ -158,8 +159,15 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller, owner: str | None) 
         _failed(chat, user, e, spec.id, caller, lang)
         persist.sync(db, chat, force_from=user.id)
         st.rerun()
-    msg = ChatMessage("assistant", status="streaming", model=spec.id, provider=spec.provider, reply_to=user.id,
-                      via=via, context=context_info([m.id for m in history], reply))  # fmt: skip
+    msg = ChatMessage(
+        "assistant",
+        status="streaming",
+        model=spec.id,
+        provider=spec.provider,
+        reply_to=user.id,
+        via=via,
+        context=context_info([m.id for m in history], reply),
+    )
     chat.messages.append(msg)
     writer = persist.ReplyWriter(db, chat, msg)
     failure: ChatError | None = None

@@ -19,6 +19,7 @@ GROQ_RPD = 14400
 MISTRAL_TOKENS_PER_MINUTE = 500_000
 MISTRAL_TOKENS_PER_MONTH = 1_000_000_000
 
+
 def new_ids(vendor: str) -> dict[str, str]:
     """Fresh completion id (and Groq request id) for one response."""
     hex_id = uuid.uuid4().hex
@@ -48,8 +49,9 @@ def usage_dict(prompt: int, completion: int, vendor: str) -> dict[str, Any]:
     return base
 
 
-def chunk(vendor: str, ids: dict[str, str], model: str, delta: dict[str, Any],
-          finish_reason: str | None = None, **extra: Any) -> dict[str, Any]:
+def chunk(
+    vendor: str, ids: dict[str, str], model: str, delta: dict[str, Any], finish_reason: str | None = None, **extra: Any
+) -> dict[str, Any]:
     """A `chat.completion.chunk` with one choice."""
     choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish_reason}
     body: dict[str, Any] = {
@@ -77,8 +79,7 @@ def content_chunk(vendor: str, ids: dict[str, str], model: str, text: str) -> di
     return chunk(vendor, ids, model, {"content": text})
 
 
-def finish_chunk(vendor: str, ids: dict[str, str], model: str, reason: str,
-                 usage: dict[str, Any]) -> dict[str, Any]:
+def finish_chunk(vendor: str, ids: dict[str, str], model: str, reason: str, usage: dict[str, Any]) -> dict[str, Any]:
     """The last choice chunk, carrying finish_reason and usage where each vendor puts it."""
     if vendor == GROQ:
         return chunk(vendor, ids, model, {}, reason, x_groq={"id": ids["request_id"], "usage": usage})
@@ -103,17 +104,28 @@ def stream_error(vendor: str) -> dict[str, Any]:
     """An error event inside a 200 stream."""
     if vendor == GROQ:
         return {"error": {"message": "upstream overloaded", "type": "internal_server_error"}}
-    return {"object": "error", "message": "upstream overloaded", "type": "internal_server_error",
-            "param": None, "code": "3000"}
+    return {
+        "object": "error",
+        "message": "upstream overloaded",
+        "type": "internal_server_error",
+        "param": None,
+        "code": "3000",
+    }
 
 
-def completion(vendor: str, ids: dict[str, str], model: str, text: str, reason: str,
-               usage: dict[str, Any]) -> dict[str, Any]:
+def completion(
+    vendor: str, ids: dict[str, str], model: str, text: str, reason: str, usage: dict[str, Any]
+) -> dict[str, Any]:
     """A non-streamed `chat.completion` response."""
-    choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text},
-                              "finish_reason": reason}
-    body: dict[str, Any] = {"id": ids["id"], "object": "chat.completion", "created": int(time.time()),
-                            "model": model, "choices": [choice], "usage": usage}
+    choice: dict[str, Any] = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": reason}
+    body: dict[str, Any] = {
+        "id": ids["id"],
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [choice],
+        "usage": usage,
+    }
     if vendor == GROQ:
         choice["logprobs"] = None
         body["x_groq"] = {"id": ids["request_id"]}
@@ -139,21 +151,31 @@ def groq_error_body(status: int, model: str, retry_after: int) -> dict[str, Any]
     if status == 401:
         return _groq_error("Invalid API Key", "invalid_request_error", "invalid_api_key")
     if status == 403:
-        return _groq_error(f"Permission denied: you do not have access to model `{model}`.",
-                           "invalid_request_error", "permission_denied")
+        return _groq_error(
+            f"Permission denied: you do not have access to model `{model}`.",
+            "invalid_request_error",
+            "permission_denied",
+        )
     if status == 404:
-        return _groq_error(f"The model `{model}` does not exist or you do not have access to it.",
-                           "invalid_request_error", "model_not_found")
+        return _groq_error(
+            f"The model `{model}` does not exist or you do not have access to it.",
+            "invalid_request_error",
+            "model_not_found",
+        )
     if status == 413:
         return _groq_error(
             f"Request too large for model `{model}` {tpm}, Requested 9000, please reduce your message size "
             "and try again. Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing",
-            "tokens", "rate_limit_exceeded")
+            "tokens",
+            "rate_limit_exceeded",
+        )
     if status == 429:
         return _groq_error(
             f"Rate limit reached for model `{model}` {tpm}, Used 4093, Requested 3531. Please try again in "
             f"{retry_after}s. Need more tokens? Upgrade to Dev Tier today at https://console.groq.com/settings/billing",
-            "tokens", "rate_limit_exceeded")
+            "tokens",
+            "rate_limit_exceeded",
+        )
     if status >= 500:
         return _groq_error("Service Unavailable", "internal_server_error")
     return _groq_error("Invalid request.", "invalid_request_error")
@@ -168,11 +190,13 @@ def mistral_error_body(status: int, model: str) -> dict[str, Any]:
     if status == 404:
         return _mistral_error(f"Invalid model: {model}", "invalid_model", "1500")
     if status == 413:
-        return _mistral_error("Prompt contains 140000 tokens, too large for model with 131072 maximum context "
-                              "length", "invalid_request_prompt", "3051")
+        return _mistral_error(
+            "Prompt contains 140000 tokens, too large for model with 131072 maximum context length",
+            "invalid_request_prompt",
+            "3051",
+        )
     if status == 422:
-        return {"detail": [{"type": "missing", "loc": ["body", "messages"], "msg": "Field required",
-                            "input": None}]}
+        return {"detail": [{"type": "missing", "loc": ["body", "messages"], "msg": "Field required", "input": None}]}
     if status == 429:
         return _mistral_error("Requests rate limit exceeded", "rate_limited", "1300")
     if status >= 500:
