@@ -20,10 +20,9 @@ from chat import config
 from chat.catalog import DEFAULT_MODELS, ModelSpec, default_model, get_model, known, larger_model_than, vision_model_for
 from chat.config import WINDOW_MESSAGES
 from chat.errors import ChatError, ContextTooLarge, ProviderError, UpstreamRateLimited, UpstreamUnavailable
-from chat.i18n import Lang, t
 from chat.schema import GenerationSettings, ImagePart, Message, Part, TextPart
+from chat.text import Lang, t
 from chat.tokens import compact, count_message, count_text, with_margin
-from chat.ui_text import UI_TEXT as _UI_TEXT  # noqa: F401  (registers the strings used below)
 
 if TYPE_CHECKING:
     from chat.attachments import Attachment, Preflight
@@ -71,7 +70,7 @@ class ErrorInfo:
 
     def message(self, lang: Lang) -> str:
         """The sentence in `lang` (an attachment's refusal is rebuilt from its reason's own key)."""
-        from chat.attachments.text import refusal_message
+        from chat.attachments.words import refusal_message
 
         return refusal_message(self.params, lang) or t(self.key, lang, **self.params)
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat.i18n import Lang, t
+from chat.text import Lang, t
 
 __all__ = [
     "AttachmentError",

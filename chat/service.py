@@ -26,11 +26,11 @@ from chat.errors import (
     SettingsOutOfRange,
     VisionRequired,
 )
-from chat.i18n import t
 from chat.providers import get_provider
 from chat.ratelimit import Quota
 from chat.reply import Reply
 from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, Part, TextPart
+from chat.text import t
 from chat.window import Window, build, last_n
 
 Progress = Callable[[int, int], None]

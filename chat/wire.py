@@ -22,7 +22,6 @@ from pydantic_core import PydanticCustomError
 from chat import config
 from chat.catalog import DEFAULT_MODELS, OVERLAY, resolve
 from chat.errors import UnknownModel
-from chat.i18n import Lang, t
 from chat.schema import (
     MAX_FILE_BYTES,
     MAX_MESSAGES,
@@ -35,6 +34,7 @@ from chat.schema import (
     Part,
     TextPart,
 )
+from chat.text import Lang, t
 
 _IGNORED_SDK_PARTS = ("step-start", "reasoning", "source-url", "source-document")
 

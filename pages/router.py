@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from chat.i18n import t
-from chat.ui_text import UI_TEXT  # noqa: F401  (registers the UI strings)
+from chat.text import t
 
 st.set_page_config(page_title="Charla", page_icon="💬", layout="centered")
 lang = st.session_state.get("lang", "en")

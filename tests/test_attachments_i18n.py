@@ -16,10 +16,11 @@ from pypdf import PdfReader, PdfWriter
 from chat.attachments import Refusal, convert, fit_images, preflight
 from chat.attachments.images import check_size
 from chat.attachments.model import note
-from chat.attachments.text import CATALOG, Note, page_list, refusal_message
+from chat.attachments.words import Note, page_list, refusal_message
+from chat.text.attachments import TEXT as CATALOG
 from chat.catalog import OVERLAY
 from chat.errors import AttachmentError
-from chat.i18n import t
+from chat.text import t
 from chat.schema import MAX_FILE_BYTES, ImagePart
 from tests.samples import png_header, text_pdf
 
@@ -264,7 +265,7 @@ def test_pdf_notes_in_spanish() -> None:
 
 
 def test_note_values_render_every_language_and_survive_pickling() -> None:
-    n = note("att.note.page_cap", first=201, total=1500, cap=200)
+    n = note("att.note.page_cap", first_page=201, last_page=1500, cap=200)
     assert n == "pages 201–1500 not included (page cap 200)"
     assert n.text("es") == "páginas 201–1500 no incluidas (límite de 200 páginas)"
     again = pickle.loads(pickle.dumps(n))
@@ -295,7 +296,9 @@ def test_preflight_token_reason_in_spanish() -> None:
     assert check.reason is not None and check.reason.startswith("needs ~")
     assert "GPT-OSS 20B takes ~4,900 per request: attach fewer text, lower the max output" in check.reason
     es = check.reason_in("es")
-    assert es is not None and es.startswith("necesita ~") and "admite ~4.900 por solicitud" in es
+    assert (
+        es is not None and es.startswith("necesita ~") and "admite ~4900 por solicitud" in es
+    )  # CLDR: Spanish groups no four-digit number
     assert "{" not in es
     label = check.label("es")
     assert " caracteres · ~" in label and label.endswith(" · no cabe") and "100.000 caracteres" in label
@@ -317,8 +320,9 @@ def test_every_sentence_has_spanish_with_the_same_placeholders(key: str) -> None
     entry = CATALOG[key]
     assert set(entry) == {"en", "es"}
 
-    def fields(text: str) -> set[str]:
-        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    def fields(text: str | dict[str, str]) -> set[str]:
+        forms = text.values() if isinstance(text, dict) else [text]
+        return {f for form in forms for _, f, _, _ in string.Formatter().parse(form) if f}
 
     assert fields(entry["en"]) == fields(entry["es"])
     if key not in SAME_IN_BOTH:

@@ -141,7 +141,7 @@ def test_thinking_out_of_tokens_says_so(upstream: FakeUpstream, api: TestClient)
     r = api.post("/api/chat", json={"messages": [{"role": "user", "content": "hard"}], "model": "openai/gpt-oss-20b"})
     meta = sse_events(r.text)[-2]["messageMetadata"]
     assert meta["finishReason"] == "length"
-    assert "used all 1000 output tokens thinking" in meta["note"] and "Max output" in meta["note"]
+    assert "used all 1,000 output tokens thinking" in meta["note"] and "Max output" in meta["note"]
 
 
 def test_the_thinking_is_never_sent_back(upstream: FakeUpstream) -> None:
@@ -223,4 +223,4 @@ def test_the_page_says_when_thinking_used_the_whole_budget(upstream: FakeUpstrea
     at = page()
     at.chat_input[0].set_value("hard").run()
     warnings = " ".join(w.value for w in at.chat_message[-1].warning)
-    assert "used all 1000 output tokens thinking" in warnings
+    assert "used all 1,000 output tokens thinking" in warnings

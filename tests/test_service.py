@@ -208,7 +208,7 @@ def test_rate_limit_refuses_before_sending(upstream: FakeUpstream, monkeypatch: 
 def test_settings_outside_the_models_limits_are_refused(upstream: FakeUpstream) -> None:
     with pytest.raises(errors.SettingsOutOfRange) as info:
         ask("mistral", "hi", temperature=1.9)
-    assert "between 0.0 and 1.5" in info.value.message("en")
+    assert "between 0 and 1.5" in info.value.message("en")
     with pytest.raises(errors.SettingsOutOfRange):
         ask("groq", "hi", max_tokens=100_000)
     assert upstream.chat_requests() == []

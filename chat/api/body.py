@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from chat.api.envelope import BodyTooLarge, UnsupportedMediaType
 from chat.errors import InvalidRequest
-from chat.i18n import Lang, t
+from chat.text import Lang, t
 from chat.wire import Parsed, parse_request, validation_details
 
 MAX_BODY_BYTES = 30 * 1024 * 1024

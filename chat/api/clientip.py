@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from chat import config
 from chat.errors import ClientIPError
-from chat.i18n import Lang, t
+from chat.text import Lang, t
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

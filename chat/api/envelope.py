@@ -29,8 +29,8 @@ from chat.errors import (
     SettingsOutOfRange,
     UnknownModel,
 )
-from chat.i18n import Lang, t
 from chat.ratelimit import Quota
+from chat.text import Lang, t
 
 DETAIL_ORDER = ("code", "minimum", "maximum", "path", "message")
 UNKNOWN_RETRY_AFTER = 60

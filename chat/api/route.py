@@ -21,8 +21,8 @@ from chat.api.body import check_content_type, parse, read_body
 from chat.api.envelope import Unauthorized, error_response, rate_headers
 from chat.api.stream import EventStream, run_blocking
 from chat.errors import ChatError
-from chat.i18n import parse_accept_language
 from chat.reply import Reply
+from chat.text import parse_accept_language
 
 log = logging.getLogger(__name__)
 

@@ -41,9 +41,9 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from chat.errors import ChatError, provider_label
-from chat.i18n import Lang, t
 from chat.providers.base import Delta
 from chat.reply import Reply
+from chat.text import Lang, t
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ become page-marked text, or page images when they have no text layer; text files
 
 from __future__ import annotations
 
-from chat.attachments import text as text  # registers the "att.*" sentences with chat.i18n
 from chat.attachments.detect import Kind, expected_kind, look_of, sniff
 from chat.attachments.fit import fit_images
 from chat.attachments.images import MAX_SIDE, prepare_image

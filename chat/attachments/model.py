@@ -6,12 +6,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chat.attachments import text as _text
 from chat.attachments.detect import Kind
-from chat.attachments.text import Note, render, text_in
+from chat.attachments.words import Note, render
 from chat.errors import AttachmentError
-from chat.i18n import Lang, t
 from chat.schema import ImagePart, TextPart
+from chat.text import Lang, t, text_in
 
 Progress = Callable[[int, int], None]
 """`progress(done, total)`, called while a long job (PDF pages) runs."""
@@ -97,11 +96,6 @@ def refuse_all(names: Sequence[str], key: str, **params: Any) -> Refusal:
 def note(key: str, **params: Any) -> Note:
     """A note ("att.note.*") for `Attachment.notes`: English as a string, any language with `.text(lang)`."""
     return Note(key, **params)
-
-
-def megabytes(size: int, lang: Lang = "en") -> str:
-    """'3.4 MB' for a byte count ('3,4 MB' in Spanish)."""
-    return _text.megabytes(size, lang)
 
 
 def pixels(size: tuple[int, int]) -> str:

@@ -47,7 +47,7 @@ def convert_pdf(name: str, data: bytes, progress: Progress | None = None) -> Att
         if not extracted:
             raise refuse(name, "att.pdf_no_text")
     if total > len(texts):
-        notes.append(note("att.note.page_cap", first=len(texts) + 1, total=total, cap=MAX_PDF_PAGES))
+        notes.append(note("att.note.page_cap", first_page=len(texts) + 1, last_page=total, cap=MAX_PDF_PAGES))
     blocks, chars = _join(name, texts, total, notes)
     part = TextPart(text="\n\n".join(blocks), source=name)
     return Attachment(name, "pdf", "application/pdf", (part,), total, chars, None, tuple(notes), len(data))
@@ -116,7 +116,9 @@ def _join(name: str, texts: list[str], total: int, notes: list[str]) -> tuple[li
             chars += room
             last = len(texts)
             if number < last:
-                notes.append(note("att.note.char_cut", page=number, first=number + 1, last=last, cap=MAX_PDF_CHARS))
+                notes.append(
+                    note("att.note.char_cut", page=number, first_page=number + 1, last_page=last, cap=MAX_PDF_CHARS)
+                )
             else:
                 notes.append(note("att.note.char_cut_last", page=number, cap=MAX_PDF_CHARS))
             break
@@ -143,13 +145,12 @@ def _scanned(
     """A PDF without a text layer: its pages' pictures become image parts for a vision model (with the few
     characters that were found, so nothing is lost)."""
     pages = min(total, MAX_PAGE_IMAGES)
-    plural = "s" if len(images) != 1 else ""
-    notes.append(note("att.note.scanned_many" if plural else "att.note.scanned_one", count=len(images)))
+    notes.append(note("att.note.scanned", count=len(images)))
     if total > pages:
-        notes.append(note("att.note.image_cap", first=pages + 1, total=total, cap=MAX_PAGE_IMAGES))
+        notes.append(note("att.note.image_cap", first_page=pages + 1, last_page=total, cap=MAX_PAGE_IMAGES))
     lines = [
         f"[{name} — {total} page{'s' if total != 1 else ''}, no text layer: "
-        f"{len(images)} page image{plural} follow{'' if plural else 's'}]"
+        f"{len(images)} page image{'s follow' if len(images) != 1 else ' follows'}]"
     ]
     lines += [f"{marker(name, n, total)}\n{t}" for n, t in enumerate(texts, start=1) if t]
     intro = TextPart(text="\n\n".join(lines), source=name)

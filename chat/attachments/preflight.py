@@ -6,10 +6,10 @@ import math
 from dataclasses import dataclass
 
 from chat.attachments.model import Attachment
-from chat.attachments.text import Note, render
+from chat.attachments.words import Note, render
 from chat.catalog import ModelSpec, larger_model_than, vision_model_for
-from chat.i18n import Lang
 from chat.schema import ImagePart
+from chat.text import Lang
 from chat.tokens import compact, count_image, count_text
 
 
@@ -48,11 +48,7 @@ class Preflight:
         """One line for the file's chip: 'report.pdf · 12 pp · 34,120 chars · ~8.5k tokens · fits'."""
         bits = [self.name]
         if self.pages is not None:
-            bits.append(
-                render("att.chip.pages_many", lang, {"count": self.pages})
-                if self.pages != 1
-                else render("att.chip.pages_one", lang)
-            )
+            bits.append(render("att.chip.pages", lang, {"count": self.pages}))
         if self.pixels:
             bits.append(self.pixels)
         if self.chars:
@@ -98,8 +94,7 @@ def _reason(att: Attachment, model: ModelSpec, images: list[ImagePart], tokens: 
         vision = vision_model_for(model.provider).label
         if att.kind == "image":
             return Note("att.no_vision", model=model.label, vision=vision)
-        key = "att.pf.no_vision_pdf_one" if len(images) == 1 else "att.pf.no_vision_pdf_many"
-        return Note(key, model=model.label, count=len(images), vision=vision)
+        return Note("att.pf.no_vision_pdf", model=model.label, count=len(images), vision=vision)
     if len(images) > model.max_images:
         return Note("att.pf.too_many_images", count=len(images), model=model.label, maximum=model.max_images)
     if tokens > budget:

@@ -7,7 +7,7 @@ import re
 from pathlib import PurePath
 
 from chat.attachments.detect import TEXT_LANGUAGES
-from chat.attachments.text import Note
+from chat.attachments.words import Note
 
 MAX_TEXT_CHARS = 100_000
 """Characters of one text file sent to the model; the rest is cut, with a note."""

@@ -10,8 +10,8 @@ import streamlit as st
 
 from chat import persist, ratelimit
 from chat.conversation import ChatState, quota_text
-from chat.i18n import Lang, t
 from chat.service import Caller
+from chat.text import Lang, t
 from pages._ui import owner, sidebar, transcript, turn
 from pages._ui.session import caller as make_caller
 from pages._ui.session import lang as current_lang

@@ -9,8 +9,8 @@ import streamlit as st
 from chat import persist
 from chat.catalog import known
 from chat.conversation import ChatState
-from chat.i18n import Lang, t
 from chat.store import ConversationSummary, InvalidImport, Store
+from chat.text import Lang, t
 from pages._ui import owner
 from pages._ui.session import STATE, state, store
 from pages._ui.session import lang as current_lang

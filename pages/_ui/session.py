@@ -11,9 +11,9 @@ from pydantic import SecretStr
 from chat.api import clientip
 from chat.config import PROVIDERS
 from chat.conversation import ChatState, client_ip, seed_messages
-from chat.i18n import Lang
 from chat.service import Caller
 from chat.store import Store, shared_store
+from chat.text import Lang
 
 STATE = "charla"
 

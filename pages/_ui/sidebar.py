@@ -9,8 +9,8 @@ from chat.catalog import get_model
 from chat.config import PROVIDERS, keys_in_use, resolve_key
 from chat.conversation import ChatState
 from chat.errors import MissingKeyError, provider_label
-from chat.i18n import Lang, t
 from chat.service import clamp_settings
+from chat.text import Lang, t
 from pages._ui.session import STATE, session_key, state
 
 LANGS = {"en": "English", "es": "Español"}

@@ -7,7 +7,6 @@ import json
 import streamlit as st
 
 from chat import config, persist
-from chat.attachments.text import text_in
 from chat.catalog import get_model, known, vision_model_for
 from chat.config import WINDOW_MESSAGES
 from chat.conversation import (
@@ -22,8 +21,8 @@ from chat.conversation import (
     retired_text,
     via_text,
 )
-from chat.i18n import Lang, t
 from chat.service import Caller, fallback_model
+from chat.text import Lang, t, text_in
 from chat.tokens import compact
 from pages._ui.session import state, store
 from pages._ui.sidebar import switch_model

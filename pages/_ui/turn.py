@@ -31,10 +31,10 @@ from chat.conversation import (
     via_text,
 )
 from chat.errors import AttachmentError, ChatError
-from chat.i18n import Lang, t
 from chat.schema import ChatRequest
 from chat.service import Caller
 from chat.stream import paced
+from chat.text import Lang, t
 from pages._ui import owner, transcript
 from pages._ui.session import state, store
 

@@ -1,18 +1,8 @@
-"""Every user-facing sentence of the core, in English and Spanish.
-
-`t(key, lang, **params)` renders one. Other modules add their own sentences with `extend()` (the UI keeps its
-strings beside its pages). A missing Spanish sentence falls back to English; a missing key is a bug and raises.
-The Spanish sentences that seed 004 shows are used verbatim.
-"""
+"""The core's sentences: the API envelope (seed 004, its Spanish verbatim), validation details, errors, outcomes."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-Lang = Literal["en", "es"]
-LANGS: tuple[Lang, ...] = ("en", "es")
-
-_CATALOG: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, str]] = {
     # --- API envelope (seed 004) ---
     "api.invalid_format": {"en": "Invalid request format", "es": "Invalid request format"},
     "api.too_many": {"en": "Too Many Requests", "es": "Too Many Requests"},
@@ -204,31 +194,3 @@ _CATALOG: dict[str, dict[str, str]] = {
         "es": "{provider} retiró {model} el {date}; respondió {successor}.",
     },
 }
-
-
-def extend(catalog: dict[str, dict[str, str]]) -> None:
-    """Add sentences (used by the UI for its own strings)."""
-    _CATALOG.update(catalog)
-
-
-def t(key: str, lang: Lang = "en", **params: Any) -> str:
-    """Render sentence `key` in `lang`, falling back to English."""
-    entry = _CATALOG[key]
-    template = entry.get(lang) or entry["en"]
-    return template.format(**params) if params else template
-
-
-def parse_accept_language(header: str | None) -> Lang:
-    """'es' when the header prefers Spanish over English, else 'en' (q-values honoured)."""
-    best: tuple[float, Lang] = (0.0, "en")
-    for position, item in enumerate((header or "").split(",")):
-        tag, _, q = item.strip().partition(";q=")
-        lang = tag.strip().lower().split("-")[0]
-        try:
-            weight = float(q) if q else 1.0
-        except ValueError:
-            continue
-        weight -= position * 1e-6  # earlier wins a tie
-        if lang in LANGS and weight > best[0]:
-            best = (weight, "es" if lang == "es" else "en")
-    return best[1]

@@ -1,17 +1,8 @@
-"""The attachment package's sentences (refusals, notes, preflight reasons and chips) in English and Spanish.
-
-Sentences are registered with :func:`chat.i18n.extend` under "att.*" keys. Their parameters are numbers, names
-and ids only; :func:`render` turns them into words for one language (sizes in MB, thousands, page lists, what a
-file's bytes look like). A :class:`Note` is an English string that remembers its key and parameters, so existing
-callers keep reading English while :meth:`Note.text` renders it in any language.
-"""
+"""The attachments' sentences: refusals (the reason after "{name}: "), notes of what was done to a file, preflight
+reasons and chips. Their parameters are numbers, names and ids; `chat.attachments.words` turns sizes, page lists and
+what a file looks like into words."""
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from typing import Any
-
-from chat.i18n import Lang, extend, t
 
 SUPPORTED_ES = (
     "imágenes (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF y archivos de texto (TXT, MD, CSV, JSON, código fuente)"
@@ -31,7 +22,7 @@ _BOMB_ES = (
     "Reduce su tamaño y adjúntala de nuevo."
 )
 
-CATALOG: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, str]] = {
     # --- refusals: the reason after "{name}: " ---
     "att.empty": {
         "en": "the file is empty. Attach it again once it has content.",
@@ -200,12 +191,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "es": "PDF cifrado abierto (no hacía falta contraseña)",
     },
     "att.note.page_cap": {
-        "en": "pages {first}–{total} not included (page cap {cap})",
-        "es": "páginas {first}–{total} no incluidas (límite de {cap} páginas)",
+        "en": "pages {first_page}–{last_page} not included (page cap {cap})",
+        "es": "páginas {first_page}–{last_page} no incluidas (límite de {cap} páginas)",
     },
     "att.note.char_cut": {
-        "en": "page {page} cut; pages {first}–{last} not included (character cap {cap})",
-        "es": "página {page} cortada; páginas {first}–{last} no incluidas (límite de {cap} caracteres)",
+        "en": "page {page} cut; pages {first_page}–{last_page} not included (character cap {cap})",
+        "es": "página {page} cortada; páginas {first_page}–{last_page} no incluidas (límite de {cap} caracteres)",
     },
     "att.note.char_cut_last": {
         "en": "page {page} cut (character cap {cap})",
@@ -215,33 +206,37 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "no text on {pages} (scanned or blank; not included)",
         "es": "sin texto en {pages} (escaneadas o en blanco; no incluidas)",
     },
-    "att.note.scanned_one": {
-        "en": "no text layer: sent as {count} page image (needs a vision model)",
-        "es": "sin capa de texto: se envía como {count} imagen de página (requiere un modelo con visión)",
-    },
-    "att.note.scanned_many": {
-        "en": "no text layer: sent as {count} page images (needs a vision model)",
-        "es": "sin capa de texto: se envía como {count} imágenes de página (requiere un modelo con visión)",
+    "att.note.scanned": {
+        "en": {
+            "one": "no text layer: sent as {count} page image (needs a vision model)",
+            "other": "no text layer: sent as {count} page images (needs a vision model)",
+        },
+        "es": {
+            "one": "sin capa de texto: se envía como {count} imagen de página (requiere un modelo con visión)",
+            "other": "sin capa de texto: se envía como {count} imágenes de página (requiere un modelo con visión)",
+        },
     },
     "att.note.image_cap": {
-        "en": "pages {first}–{total} not included (page-image cap {cap})",
-        "es": "páginas {first}–{total} no incluidas (límite de {cap} imágenes de página)",
+        "en": "pages {first_page}–{last_page} not included (page-image cap {cap})",
+        "es": "páginas {first_page}–{last_page} no incluidas (límite de {cap} imágenes de página)",
     },
     "att.page_one": {"en": "page {pages}", "es": "página {pages}"},
     "att.page_many": {"en": "pages {pages}", "es": "páginas {pages}"},
     "att.pages_more": {"en": "{pages} and {more} more", "es": "{pages} y {more} más"},
     # --- preflight reasons ---
-    "att.pf.no_vision_pdf_one": {
-        "en": "{model} cannot see images, and this PDF has no text layer (it is sent as {count} page image): "
-        "switch to {vision}.",
-        "es": "{model} no puede ver imágenes, y este PDF no tiene capa de texto (se envía como {count} imagen de "
-        "página): cambia a {vision}.",
-    },
-    "att.pf.no_vision_pdf_many": {
-        "en": "{model} cannot see images, and this PDF has no text layer (it is sent as {count} page images): "
-        "switch to {vision}.",
-        "es": "{model} no puede ver imágenes, y este PDF no tiene capa de texto (se envía como {count} imágenes de "
-        "página): cambia a {vision}.",
+    "att.pf.no_vision_pdf": {
+        "en": {
+            "one": "{model} cannot see images, and this PDF has no text layer (it is sent as {count} page image): "
+            "switch to {vision}.",
+            "other": "{model} cannot see images, and this PDF has no text layer (it is sent as {count} page images): "
+            "switch to {vision}.",
+        },
+        "es": {
+            "one": "{model} no puede ver imágenes, y este PDF no tiene capa de texto (se envía como {count} imagen "
+            "de página): cambia a {vision}.",
+            "other": "{model} no puede ver imágenes, y este PDF no tiene capa de texto (se envía como {count} "
+            "imágenes de página): cambia a {vision}.",
+        },
     },
     "att.pf.too_many_images": {
         "en": "{count} images, but {model} takes at most {maximum} per request: send fewer pages or images.",
@@ -262,121 +257,9 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "att.pf.switch": {"en": ", or switch to {model}", "es": " o cambia a {model}"},
     # --- the preflight chip ---
-    "att.chip.pages_one": {"en": "1 p", "es": "1 pág."},
-    "att.chip.pages_many": {"en": "{count} pp", "es": "{count} págs."},
+    "att.chip.pages": {"en": {"one": "1 p", "other": "{count} pp"}, "es": {"one": "1 pág.", "other": "{count} págs."}},
     "att.chip.chars": {"en": "{chars} chars", "es": "{chars} caracteres"},
     "att.chip.tokens": {"en": "~{tokens} tokens", "es": "~{tokens} tokens"},
     "att.chip.fits": {"en": "fits", "es": "cabe"},
     "att.chip.no_fit": {"en": "does not fit", "es": "no cabe"},
 }
-
-extend(CATALOG)
-
-GROUPED = frozenset({"first", "total", "cap", "need", "room", "chars"})
-"""Parameters written with thousands separators ('200,000' / '200.000') when they are ints."""
-_GROUPED_KEYS = frozenset(
-    {
-        "att.note.text_cut",
-        "att.note.char_cut",
-        "att.note.char_cut_last",
-        "att.pf.tokens_pages",
-        "att.pf.tokens_text",
-        "att.chip.chars",
-    }
-)
-"""Sentences whose GROUPED parameters are grouped (page numbers elsewhere never are, as before)."""
-
-
-def megabytes(size: int, lang: Lang = "en") -> str:
-    """'3.4 MB' (English) or '3,4 MB' (Spanish) for a byte count."""
-    text = f"{size / 1_048_576:.1f} MB"
-    return text.replace(".", ",") if lang == "es" else text
-
-
-def grouped(number: int, lang: Lang = "en") -> str:
-    """'200,000' (English) or '200.000' (Spanish)."""
-    text = f"{number:,}"
-    return text.replace(",", ".") if lang == "es" else text
-
-
-def decimal(text: str, lang: Lang = "en") -> str:
-    """A number written with a decimal point ('8.5k') in `lang` ('8,5k' in Spanish)."""
-    return text.replace(".", ",") if lang == "es" else text
-
-
-def looks(look: str, lang: Lang = "en") -> str:
-    """What a file's bytes look like, from its id ('zip', 'png', 'text', …)."""
-    return t(f"att.looks.{look}", lang)
-
-
-def page_list(pages: tuple[int, ...], lang: Lang = "en") -> str:
-    """'page 2', 'pages 2, 3, 5' or 'pages 1, …, 10 and 4 more' in `lang`."""
-    shown = ", ".join(str(p) for p in pages[:10])
-    if len(pages) > 10:
-        shown = t("att.pages_more", lang, pages=shown, more=len(pages) - 10)
-    return t("att.page_one" if len(pages) == 1 else "att.page_many", lang, pages=shown)
-
-
-def _word(key: str, name: str, value: Any, lang: Lang) -> Any:
-    """One parameter of sentence `key` as words in `lang`."""
-    if name in ("size", "limit") and isinstance(value, int):
-        return megabytes(value, lang)
-    if name == "looks" and isinstance(value, str):
-        return looks(value, lang)
-    if name == "pages" and isinstance(value, tuple):
-        return page_list(value, lang)
-    if name == "switch":
-        return t("att.pf.switch", lang, model=value) if value else ""
-    if name == "tokens" and isinstance(value, str):
-        return decimal(value, lang)
-    if name in GROUPED and key in _GROUPED_KEYS and isinstance(value, int) and not isinstance(value, bool):
-        return grouped(value, lang)
-    return value
-
-
-def render(key: str, lang: Lang = "en", params: Mapping[str, Any] | None = None) -> str:
-    """Sentence `key` in `lang`, its parameters turned into words for that language."""
-    words = {name: _word(key, name, value, lang) for name, value in (params or {}).items()}
-    return t(key, lang, **words)
-
-
-class Note(str):
-    """A note or reason: the English sentence (it *is* that string) plus its key and parameters.
-
-    ``Note("att.note.rotated") == "rotated upright"``; ``.text("es")`` renders it in Spanish.
-    """
-
-    key: str
-    params: dict[str, Any]
-
-    def __new__(cls, key: str, /, **params: Any) -> Note:
-        note = super().__new__(cls, render(key, "en", params))
-        note.key = key
-        note.params = dict(params)
-        return note
-
-    def text(self, lang: Lang = "en") -> str:
-        """The sentence in `lang`."""
-        return render(self.key, lang, self.params)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_note, (self.key, tuple(self.params.items())))
-
-
-def _note(key: str, params: tuple[tuple[str, Any], ...]) -> Note:
-    return Note(key, **dict(params))
-
-
-def text_in(value: str, lang: Lang = "en") -> str:
-    """`value` in `lang` when it is a Note, else as it is (a plain string has no other language)."""
-    return value.text(lang) if isinstance(value, Note) else value
-
-
-def refusal_message(params: Mapping[str, Any], lang: Lang = "en") -> str | None:
-    """'{name}: {reason}' in `lang` from a refusal's stored `params` (`ErrorInfo.params`); None if they are not
-    a refusal's (no known "reason_key")."""
-    key = params.get("reason_key")
-    if not isinstance(key, str) or key not in CATALOG:
-        return None
-    reason_params = {k: v for k, v in params.items() if k not in ("name", "reason", "reason_key")}
-    return t("error.attachment", lang, name=params.get("name", ""), reason=render(key, lang, reason_params))

@@ -1,10 +1,8 @@
-"""Every sentence of the chat page, in English and Spanish (registered with :func:`chat.i18n.extend`)."""
+"""The pages' sentences (chat, history, settings)."""
 
 from __future__ import annotations
 
-from chat.i18n import extend
-
-UI_TEXT: dict[str, dict[str, str]] = {
+TEXT: dict[str, dict[str, str]] = {
     "ui.nav_chat": {"en": "Chat", "es": "Chat"},
     "ui.placeholder": {"en": "Message Charla…", "es": "Escribe a Charla…"},
     "ui.empty": {
@@ -14,7 +12,10 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "ui.show_older": {"en": "Show {count} older messages", "es": "Mostrar {count} mensajes anteriores"},
     "ui.converting": {"en": "Reading {name}: {done} of {total}", "es": "Leyendo {name}: {done} de {total}"},
     # attachment chips and preflight
-    "ui.chip_pages": {"en": "{count} pages", "es": "{count} páginas"},
+    "ui.chip_pages": {
+        "en": {"one": "1 page", "other": "{count} pages"},
+        "es": {"one": "1 página", "other": "{count} páginas"},
+    },
     "ui.chip_chars": {"en": "{count} characters", "es": "{count} caracteres"},
     "ui.chip_tokens": {"en": "~{count} tokens", "es": "~{count} tokens"},
     "ui.chip_fits": {"en": "fits", "es": "cabe"},
@@ -200,5 +201,3 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "es": "Importar una conversación (una exportación JSON de Charla)",
     },
 }
-
-extend(UI_TEXT)
