@@ -22,6 +22,8 @@ from babel import Locale
 from babel.numbers import format_decimal
 
 Lang = Literal["en", "es"]
+Table = dict[str, dict[str, str | dict[str, str]]]
+"""A table of sentences: key -> language -> text, or -> CLDR plural category -> text."""
 LANGS: tuple[Lang, ...] = ("en", "es")
 TABLES = ("chat.text.core", "chat.text.ui", "chat.text.attachments", "chat.text.store")
 """The modules holding sentence tables (each a `TEXT` dict); more parts of Charla add theirs here."""
@@ -31,11 +33,11 @@ MIN_GROUPING_DIGITS = {"en": 1, "es": 2}
 
 
 @cache
-def catalog() -> dict[str, dict[str, Any]]:
+def catalog() -> Table:
     """Every table merged (read once)."""
-    merged: dict[str, dict[str, Any]] = {}
+    merged: Table = {}
     for name in TABLES:
-        table = importlib.import_module(name).TEXT
+        table: Table = importlib.import_module(name).TEXT
         clash = set(merged) & set(table)
         if clash:
             raise ValueError(f"{name} defines sentences already defined: {sorted(clash)}")
@@ -69,8 +71,7 @@ def t(key: str, lang: Lang = "en", **params: Any) -> str:
     entry = catalog()[key]
     template = entry.get(lang) or entry["en"]
     if isinstance(template, dict):
-        count = params.get("count", 0)
-        template = template.get(Locale.parse(lang).plural_form(count)) or template["other"]
+        template = template.get(Locale.parse(lang).plural_form(params.get("count", 0))) or template["other"]
     return template.format(**{k: words(v, lang) for k, v in params.items()}) if params else template
 
 

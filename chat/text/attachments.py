@@ -4,6 +4,8 @@ what a file looks like into words."""
 
 from __future__ import annotations
 
+from chat.text import Table
+
 SUPPORTED_ES = (
     "imágenes (PNG, JPEG, WebP, GIF, BMP, HEIC/HEIF, AVIF), PDF y archivos de texto (TXT, MD, CSV, JSON, código fuente)"
 )
@@ -22,7 +24,7 @@ _BOMB_ES = (
     "Reduce su tamaño y adjúntala de nuevo."
 )
 
-TEXT: dict[str, dict[str, str]] = {
+TEXT: Table = {
     # --- refusals: the reason after "{name}: " ---
     "att.empty": {
         "en": "the file is empty. Attach it again once it has content.",

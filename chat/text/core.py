@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {
+from chat.text import Table
+
+TEXT: Table = {
     # --- API envelope (seed 004) ---
     "api.invalid_format": {"en": "Invalid request format", "es": "Invalid request format"},
     "api.too_many": {"en": "Too Many Requests", "es": "Too Many Requests"},

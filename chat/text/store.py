@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {
+from chat.text import Table
+
+TEXT: Table = {
     "error.not_found": {
         "en": "This conversation no longer exists (it may have been deleted in another tab). Start a new chat.",
         "es": "Esta conversación ya no existe (quizá se borró en otra pestaña). Empieza un chat nuevo.",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TEXT: dict[str, dict[str, str]] = {
+from chat.text import Table
+
+TEXT: Table = {
     "ui.nav_chat": {"en": "Chat", "es": "Chat"},
     "ui.placeholder": {"en": "Message Charla…", "es": "Escribe a Charla…"},
     "ui.empty": {
