@@ -1,0 +1,250 @@
+"""The voice layer's own refusals, in Charla's one error tree, with their sentences in English and Spanish.
+
+```
+ChatError
+ ├─ ConfigError
+ │   └─ NoVoice                   no provider with a key reads this language aloud
+ └─ RequestError
+     ├─ AttachmentError
+     │   └─ AudioRefused          audio Charla will not send (the API answers 400, path ["messages"])
+     │       ├─ AudioEmpty        no bytes, or shorter than a syllable
+     │       ├─ AudioSilent       silence: found here before sending, or the provider heard no speech
+     │       ├─ AudioUnsupported  not a format the providers transcribe
+     │       ├─ AudioTooLarge     bigger than the provider takes per file, and it cannot be cut
+     │       └─ AudioTooLong      longer than Charla transcribes per message
+     └─ SpeechRefused             a reply Charla will not read aloud
+         ├─ NothingToSpeak        only code, links or markup
+         └─ SpeechTooLong         more characters than the provider reads per reply
+```
+
+Upstream failures (401, 413, 429 …) are not here: the vendors' `translate()` functions in :mod:`chat.providers`
+map them to the existing :class:`chat.errors.ProviderError` classes. Parameters are numbers, names and ids only;
+:meth:`VoiceError.message` turns them into words for the language asked (sizes in MB, durations, language names).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat.attachments.text import looks
+from chat.errors import AttachmentError, ConfigError, RequestError, provider_label
+from chat.i18n import Lang, extend, t
+
+FORMATS_EN = "WAV, MP3, M4A/MP4, OGG (Opus or Vorbis), WebM or FLAC"
+FORMATS_ES = "WAV, MP3, M4A/MP4, OGG (Opus o Vorbis), WebM o FLAC"
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "en": {"en": "English", "es": "inglés"},
+    "es": {"en": "Spanish", "es": "español"},
+    "fr": {"en": "French", "es": "francés"},
+    "de": {"en": "German", "es": "alemán"},
+    "it": {"en": "Italian", "es": "italiano"},
+    "pt": {"en": "Portuguese", "es": "portugués"},
+    "ar": {"en": "Arabic", "es": "árabe"},
+}
+
+CATALOG: dict[str, dict[str, str]] = {
+    "voice.empty": {
+        "en": "The recording is empty, so nothing was sent. Record again and speak before you stop.",
+        "es": "La grabación está vacía, así que no se envió nada. Graba de nuevo y habla antes de detenerla.",
+    },
+    "voice.silent": {
+        "en": "The recording is silent, so nothing was sent. Check that the microphone is on and record again.",
+        "es": "La grabación está en silencio, así que no se envió nada. Comprueba que el micrófono esté activo "
+        "y graba de nuevo.",
+    },
+    "voice.no_speech": {
+        "en": "{provider} heard no speech in the recording, so nothing was sent. Speak closer to the microphone "
+        "and record again.",
+        "es": "{provider} no oyó ninguna voz en la grabación, así que no se envió nada. Habla más cerca del "
+        "micrófono y graba de nuevo.",
+    },
+    "voice.unsupported": {
+        "en": "Charla cannot transcribe this file (its bytes look like {looks}). Send " + FORMATS_EN + ".",
+        "es": "Charla no puede transcribir este archivo (sus bytes parecen {looks}). Envía " + FORMATS_ES + ".",
+    },
+    "voice.too_large": {
+        "en": "The audio is {size}; {provider} takes at most {limit} per file. Send a shorter recording, or save "
+        "it as MP3, OGG or FLAC to make it smaller.",
+        "es": "El audio ocupa {size}; {provider} admite como máximo {limit} por archivo. Envía una grabación más "
+        "corta, o guárdala como MP3, OGG o FLAC para que ocupe menos.",
+    },
+    "voice.too_long": {
+        "en": "The recording lasts {duration}; Charla transcribes at most {limit} per message. Split it into "
+        "shorter recordings.",
+        "es": "La grabación dura {duration}; Charla transcribe como máximo {limit} por mensaje. Divídela en "
+        "grabaciones más cortas.",
+    },
+    "voice.no_voice_key": {
+        "en": "Reading {language} aloud needs Mistral (Groq's voice speaks English only). Add a Mistral API key "
+        "in Settings or MISTRAL_API_KEY.",
+        "es": "Leer en voz alta en {language} requiere Mistral (la voz de Groq solo habla inglés). Añade una clave "
+        "de API de Mistral en Ajustes o en MISTRAL_API_KEY.",
+    },
+    "voice.no_voice": {
+        "en": "Charla has no voice for {language} yet, so this reply cannot be read aloud.",
+        "es": "Charla aún no tiene voz para {language}, así que esta respuesta no se puede leer en voz alta.",
+    },
+    "voice.nothing_to_speak": {
+        "en": "There is nothing to read aloud: this reply is only code, links or formatting.",
+        "es": "No hay nada que leer en voz alta: esta respuesta solo tiene código, enlaces o formato.",
+    },
+    "voice.speech_too_long": {
+        "en": "This reply has {chars} characters to read (code and links left out); {provider} reads at most "
+        "{limit} at a time. Ask for a shorter answer to hear it.",
+        "es": "Esta respuesta tiene {chars} caracteres que leer (sin código ni enlaces); {provider} lee como "
+        "máximo {limit} de una vez. Pide una respuesta más corta para escucharla.",
+    },
+}
+extend(CATALOG)
+
+
+def duration_words(seconds: float) -> str:
+    """'2 min 5 s', '40 s' or '1.5 s' (the same units in English and Spanish)."""
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    whole = round(seconds)
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def megabytes(size: int, lang: Lang = "en") -> str:
+    """'25 MB' or '25.3 MB' in decimal megabytes, as the providers state their limits ('25,3 MB' in Spanish)."""
+    text = f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def language_name(code: str, lang: Lang = "en") -> str:
+    """'Spanish' / 'español' for 'es'; an unknown code is shown as it is."""
+    return LANGUAGE_NAMES.get(code, {}).get(lang, code)
+
+
+def _word(name: str, value: Any, lang: Lang) -> Any:
+    if name in ("size", "limit_bytes") and isinstance(value, int):
+        return megabytes(value, lang)
+    if name in ("duration", "limit_seconds") and isinstance(value, int | float):
+        return duration_words(float(value))
+    if name == "looks" and isinstance(value, str):
+        return looks(value, lang)
+    if name == "language" and isinstance(value, str):
+        return language_name(value, lang)
+    if name == "provider" and isinstance(value, str):
+        return provider_label(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}".replace(",", "." if lang == "es" else ",")
+    return value
+
+
+_RENAMED = {"limit_bytes": "limit", "limit_seconds": "limit"}
+
+
+class VoiceError:
+    """Mixin: render the error's parameters as words of the language asked for."""
+
+    key: str
+    params: dict[str, Any]
+
+    def message(self, lang: Lang = "en") -> str:
+        """The sentence for the user, in `lang`."""
+        words = {_RENAMED.get(k, k): _word(k, v, lang) for k, v in self.params.items()}
+        return t(self.key, lang, **words)
+
+
+class AudioRefused(VoiceError, AttachmentError):
+    """Audio Charla will not send to a provider."""
+
+    key = "voice.empty"
+
+
+class AudioEmpty(AudioRefused):
+    """No bytes, no frames, or shorter than a syllable."""
+
+    key = "voice.empty"
+
+
+class AudioSilent(AudioRefused):
+    """Silence. `provider` is set when the provider, not Charla, found no speech (the quota was spent)."""
+
+    key = "voice.silent"
+
+    def __init__(self, provider: str | None = None) -> None:
+        self.provider = provider
+        super().__init__("voice.no_speech" if provider else None, **({"provider": provider} if provider else {}))
+
+
+class AudioUnsupported(AudioRefused):
+    """Not a format the providers transcribe; `looks` is the "att.looks.*" id of what the bytes look like."""
+
+    key = "voice.unsupported"
+
+    def __init__(self, looks: str) -> None:
+        super().__init__(looks=looks)
+
+
+class AudioTooLarge(AudioRefused):
+    """More bytes than the provider takes per file, in a format Charla cannot cut."""
+
+    key = "voice.too_large"
+
+    def __init__(self, size: int, limit: int, provider: str) -> None:
+        self.size, self.limit = size, limit
+        super().__init__(size=size, limit_bytes=limit, provider=provider)
+
+
+class AudioTooLong(AudioRefused):
+    """Longer than Charla transcribes per message."""
+
+    key = "voice.too_long"
+
+    def __init__(self, duration: float, limit: float) -> None:
+        self.duration, self.limit = duration, limit
+        super().__init__(duration=duration, limit_seconds=limit)
+
+
+class NoVoice(VoiceError, ConfigError):
+    """No provider with a key reads `language` aloud (`needs_mistral`: a Mistral key would)."""
+
+    key = "voice.no_voice"
+
+    def __init__(self, language: str, *, needs_mistral: bool) -> None:
+        self.language = language
+        super().__init__("voice.no_voice_key" if needs_mistral else None, language=language)
+
+
+class SpeechRefused(VoiceError, RequestError):
+    """A reply Charla will not read aloud."""
+
+    key = "voice.nothing_to_speak"
+
+
+class NothingToSpeak(SpeechRefused):
+    """Once code, links and markup are left out, nothing is left."""
+
+    key = "voice.nothing_to_speak"
+
+
+class SpeechTooLong(SpeechRefused):
+    """More characters than Charla sends to the provider for one reply."""
+
+    key = "voice.speech_too_long"
+
+    def __init__(self, chars: int, limit: int, provider: str) -> None:
+        self.chars, self.limit = chars, limit
+        super().__init__(chars=chars, limit=limit, provider=provider)
+
+
+__all__ = [
+    "AudioEmpty",
+    "AudioRefused",
+    "AudioSilent",
+    "AudioTooLarge",
+    "AudioTooLong",
+    "AudioUnsupported",
+    "NoVoice",
+    "NothingToSpeak",
+    "SpeechRefused",
+    "SpeechTooLong",
+    "VoiceError",
+]
