@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.fakes import wire
+from tests.fakes import audio, wire
 from tests.fakes.models import ModelTable, reasoning_mode
 from tests.fakes.wire import GROQ, MISTRAL
 
@@ -441,6 +441,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if path.startswith("/_fake/"):
             self._control(path, raw)
+            return
+        if path in audio.PATHS:  # speech to text and text to speech: tests/fakes/audio.py
+            audio.serve(self, raw, path)
             return
         vendor = GROQ if path.startswith("/openai/") else MISTRAL
         rec = Recorded(
