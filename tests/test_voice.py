@@ -246,7 +246,7 @@ def test_too_long_recording_is_refused_with_the_limit(upstream: FakeUpstream) ->
         voice.transcribe(tone(2.0), provider="groq", key="test-key", max_seconds=1.5)
     assert both(caught.value) == (
         "The recording lasts 2 s; Charla transcribes at most 1.5 s per message. Split it into shorter recordings.",
-        "La grabación dura 2 s; Charla transcribe como máximo 1.5 s por mensaje. Divídela en grabaciones más cortas.",
+        "La grabación dura 2 s; Charla transcribe como máximo 1,5 s por mensaje. Divídela en grabaciones más cortas.",
     )
     assert fake_audio.received(upstream) == []
     assert voice.AudioTooLong(1000.0, limits.MAX_SECONDS).message() == (

@@ -99,10 +99,11 @@ CATALOG: dict[str, dict[str, str]] = {
 extend(CATALOG)
 
 
-def duration_words(seconds: float) -> str:
-    """'2 min 5 s', '40 s' or '1.5 s' (the same units in English and Spanish)."""
+def duration_words(seconds: float, lang: Lang = "en") -> str:
+    """'2 min 5 s', '40 s' or '1.5 s' ('1,5 s' in Spanish; the units are the same)."""
     if seconds < 10:
-        return f"{seconds:.1f} s".replace(".0 s", " s")
+        text = f"{seconds:.1f} s".replace(".0 s", " s")
+        return text.replace(".", ",") if lang == "es" else text
     whole = round(seconds)
     minutes, rest = divmod(whole, 60)
     if not minutes:
@@ -125,7 +126,7 @@ def _word(name: str, value: Any, lang: Lang) -> Any:
     if name in ("size", "limit_bytes") and isinstance(value, int):
         return megabytes(value, lang)
     if name in ("duration", "limit_seconds") and isinstance(value, int | float):
-        return duration_words(float(value))
+        return duration_words(float(value), lang)
     if name == "looks" and isinstance(value, str):
         return looks(value, lang)
     if name == "language" and isinstance(value, str):
