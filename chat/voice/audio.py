@@ -14,7 +14,7 @@ element (:mod:`chat.voice.ebml`); a browser's MediaRecorder writes none, and suc
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mutagen
 
@@ -55,7 +55,7 @@ class AudioInfo:
     size: int
     duration: float | None
     """Seconds; None when the file does not say (a MediaRecorder WebM)."""
-    pcm: wav.Pcm | None = None
+    pcm: wav.Pcm | None = field(default=None, repr=False)
     """The samples, for PCM WAV only (silence check, cutting)."""
 
 

@@ -15,7 +15,7 @@ never sent. SDK and transport failures become the vendors' Charla errors through
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import SecretStr
@@ -59,10 +59,10 @@ class Transcript:
 class Prepared:
     """Audio checked for one provider: the pieces to upload, each (file name, bytes, MIME type)."""
 
-    data: bytes
-    info: AudioInfo
+    data: bytes = field(repr=False)
+    info: AudioInfo = field(repr=False)
     provider: Provider
-    uploads: tuple[tuple[str, bytes, str], ...]
+    uploads: tuple[tuple[str, bytes, str], ...] = field(repr=False)
     silent: bool = False
     """Charla found only silence (PCM WAV): nothing will be sent."""
 

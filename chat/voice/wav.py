@@ -12,7 +12,7 @@ import operator
 import sys
 import wave
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WINDOW_SECONDS = 0.02
 """Loudness is measured over 20 ms windows (a syllable spans several)."""
@@ -32,7 +32,7 @@ class Pcm:
     width: int
     """Bytes per sample: 1 (unsigned), 2, 3 or 4 (signed)."""
     rate: int
-    frames: bytes
+    frames: bytes = field(repr=False)
 
     @property
     def frame_size(self) -> int:
