@@ -43,9 +43,11 @@ def test_groq_transcription_shapes(upstream: FakeUpstream) -> None:
     client = groq_client(upstream)
     audio = wav_bytes(1.5)
     verbose = client.audio.transcriptions.create(
-        model="whisper-large-v3-turbo", file=("a.wav", audio, "audio/wav"), response_format="verbose_json",
+        model="whisper-large-v3-turbo",
+        file=("a.wav", audio, "audio/wav"),
+        response_format="verbose_json",
         timestamp_granularities=["segment"],
-    )  # fmt: skip
+    )
     extra = verbose.model_extra or {}
     assert verbose.text == "Heard 1.5 seconds of audio."
     assert (extra["task"], extra["language"], extra["duration"]) == ("transcribe", "English", 1.5)
@@ -78,8 +80,9 @@ def test_groq_refuses_more_than_25_mb(upstream: FakeUpstream) -> None:
 
 def test_groq_speech_is_wav_and_limited_to_200_characters(upstream: FakeUpstream) -> None:
     client = groq_client(upstream)
-    spoken = client.audio.speech.create(model="canopylabs/orpheus-v1-english", voice="hannah", input="Hi there",
-                                        response_format="wav")  # fmt: skip
+    spoken = client.audio.speech.create(
+        model="canopylabs/orpheus-v1-english", voice="hannah", input="Hi there", response_format="wav"
+    )
     assert spoken.headers["content-type"] == "audio/wav"
     with wave.open(io.BytesIO(spoken.read())) as w:
         assert w.getframerate() == fake_audio.TTS_RATE

@@ -20,7 +20,7 @@ import soundfile
 from PIL import Image
 from pydantic import SecretStr
 
-from chat import errors, voice
+from chat import config, errors, voice
 from chat.config import Provider
 from chat.errors import MissingKeyError
 from chat.voice import clients, limits, wav
@@ -288,15 +288,29 @@ def test_long_wav_is_cut_into_pieces_that_fit(upstream: FakeUpstream, monkeypatc
 @pytest.mark.parametrize(
     ("key", "script", "cls", "en", "es"),
     [
-        ("bad-key", None, errors.AuthError, "{p} rejected the API key (401). Correct it in Settings or {env}.",
-         "{p} rechazó la clave de API (401). Corrígela en Ajustes o en {env}."),
-        ("test-key", AudioScript(status=413), errors.RequestTooLarge, "The request is too large for {m} on {p} (413)",
-         "La solicitud es demasiado grande para {m} en {p} (413)"),
-        ("test-key", AudioScript(status=429, retry_after=3), errors.UpstreamRateLimited,
-         "{p} is rate limiting this key (429). Try again in 3 s.",
-         "{p} está limitando esta clave (429). Inténtalo de nuevo en 3 s."),
+        (
+            "bad-key",
+            None,
+            errors.AuthError,
+            "{p} rejected the API key (401). Correct it in Settings or {env}.",
+            "{p} rechazó la clave de API (401). Corrígela en Ajustes o en {env}.",
+        ),
+        (
+            "test-key",
+            AudioScript(status=413),
+            errors.RequestTooLarge,
+            "The request is too large for {m} on {p} (413)",
+            "La solicitud es demasiado grande para {m} en {p} (413)",
+        ),
+        (
+            "test-key",
+            AudioScript(status=429, retry_after=3),
+            errors.UpstreamRateLimited,
+            "{p} is rate limiting this key (429). Try again in 3 s.",
+            "{p} está limitando esta clave (429). Inténtalo de nuevo en 3 s.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_upstream_errors_become_the_existing_classes(
     upstream: FakeUpstream,
     provider: Provider,
@@ -330,4 +344,13 @@ def test_clients_are_not_cached_by_the_raw_key(upstream: FakeUpstream) -> None:
     voice.transcribe(tone(), provider="groq", key="test-key")
     idents = list(clients._clients._items)
     assert idents and all("test-key" not in part for ident in idents for part in map(str, ident))
-    assert any(clients.key_digest(SecretStr("test-key")) in ident for ident in idents)
+    assert any(config.key_digest(SecretStr("test-key")) in ident for ident in idents)
+
+
+def test_a_speech_model_that_is_gone_is_not_found_not_a_chat_successor(
+    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(limits.STT, "groq", dataclasses.replace(limits.GROQ_STT, model="whisper-large-v2"))
+    with pytest.raises(errors.ModelNotFound) as caught:
+        voice.transcribe(tone(), provider="groq", key="test-key")
+    assert caught.value.message("en").startswith("Groq does not serve the model whisper-large-v2 (404).")

@@ -76,8 +76,9 @@ def test_groq_reads_english_in_pieces_of_200_characters(upstream: FakeUpstream) 
         ("canopylabs/orpheus-v1-english", "troy", "wav")
     }
     assert speech.mime == "audio/wav" and speech.provider == "groq"
-    assert seconds(speech.audio) == pytest.approx(sum(round(len(i) * TTS_SECONDS_PER_CHAR * TTS_RATE) for i in inputs)
-                                                  / TTS_RATE)  # fmt: skip
+    assert seconds(speech.audio) == pytest.approx(
+        sum(round(len(i) * TTS_SECONDS_PER_CHAR * TTS_RATE) for i in inputs) / TTS_RATE
+    )
 
 
 def test_spanish_goes_to_mistral(upstream: FakeUpstream) -> None:

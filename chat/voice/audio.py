@@ -42,8 +42,21 @@ OGG = Format("ogg", "OGG", "ogg", "audio/ogg")
 WEBM = Format("webm", "WebM", "webm", "audio/webm")
 FLAC = Format("flac", "FLAC", "flac", "audio/flac")
 
-_IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
-                 b"avif", b"avis", b"crx "}  # fmt: skip
+_IMAGE_BRANDS = {
+    b"heic",
+    b"heix",
+    b"hevc",
+    b"hevx",
+    b"heim",
+    b"heis",
+    b"hevm",
+    b"hevs",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+    b"crx ",
+}
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "}
 
 

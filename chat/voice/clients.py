@@ -1,4 +1,5 @@
-"""The SDK clients of the voice calls, built as chat.providers builds its own: no SDK retries, timeouts set.
+"""The SDK clients of the voice calls, built as chat.providers builds its own (no SDK retries, timeouts set), and
+the vendors' error translation around them.
 
 Clients are cached per (key digest, base URL, timeout), never keyed by the raw key: the key reaches only the
 client's constructor. The base URL is read from `chat.config.base_url()` on every call, so a changed environment
@@ -7,10 +8,10 @@ client's constructor. The base URL is read from `chat.config.base_url()` on ever
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import groq
@@ -18,16 +19,15 @@ import httpx
 from mistralai.client import Mistral
 from pydantic import SecretStr
 
-from chat import config
+from chat import config, errors
+from chat.config import Provider, key_digest
+from chat.providers import groq as groq_provider
+from chat.providers import mistral as mistral_provider
+from chat.providers.base import map_errors
 
 MAX_CLIENTS = 32
 
 T = TypeVar("T")
-
-
-def key_digest(key: SecretStr) -> str:
-    """A SHA-256 hex digest of `key`: what the cache is keyed by (the same as a later `chat.config.key_digest`)."""
-    return hashlib.sha256(key.get_secret_value().encode()).hexdigest()
 
 
 def as_secret(key: SecretStr | str) -> SecretStr:
@@ -83,3 +83,18 @@ def mistral_client(key: SecretStr, timeout: float) -> Mistral:
         ("mistral", key_digest(key), base, timeout),
         lambda: Mistral(api_key=key.get_secret_value(), server_url=base, timeout_ms=int(timeout * 1000)),
     )
+
+
+@contextmanager
+def vendor_errors(provider: Provider, model: str) -> Iterator[None]:
+    """The vendor's `translate()` around an SDK call.
+
+    A speech model the vendor says is gone is reported as not found (404): the successor that the chat catalogue
+    would name in a ModelUnavailable is a chat model, which cannot transcribe or speak.
+    """
+    translate = groq_provider.translate if provider == "groq" else mistral_provider.translate
+    try:
+        with map_errors(translate, model):
+            yield
+    except errors.ModelUnavailable as e:
+        raise errors.ModelNotFound(provider, status_code=e.status_code, model=model) from e

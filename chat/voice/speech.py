@@ -23,11 +23,8 @@ from pydantic import SecretStr
 from chat import errors
 from chat.config import PROVIDERS, Provider
 from chat.errors import MissingKeyError
-from chat.providers import groq as groq_provider
-from chat.providers import mistral as mistral_provider
-from chat.providers.base import map_errors
 from chat.voice import wav
-from chat.voice.clients import as_secret, groq_client, mistral_client
+from chat.voice.clients import as_secret, groq_client, mistral_client, vendor_errors
 from chat.voice.errors import NothingToSpeak, NoVoice, SpeechTooLong
 from chat.voice.limits import TTS, TTS_TIMEOUT
 from chat.voice.text import speakable, split_text
@@ -89,10 +86,9 @@ def speak(text: str, *, lang: str, provider: Provider, key: SecretStr | str, tim
         raise SpeechTooLong(len(words), limits.max_chars, provider)
     secret = as_secret(key)
     pieces = split_text(words, limits.chars_per_call)
-    translate = groq_provider.translate if provider == "groq" else mistral_provider.translate
     call = _groq if provider == "groq" else _mistral
     try:
-        with map_errors(translate, limits.model):
+        with vendor_errors(provider, limits.model):
             audio = [call(secret, piece, voice, timeout) for piece in pieces]
         joined = wav.join(audio)
     except ValueError:  # the provider answered something other than (base64) WAV

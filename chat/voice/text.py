@@ -114,10 +114,14 @@ def _words(text: str, limit: int) -> list[str]:
     return [*out, current] if current else out
 
 
-_ES_WORDS = frozenset("el la los las de que y en un una por con para es está se lo como más pero sus le ya o "
-                      "este esta sí porque muy sin sobre también hay puede donde cuando".split())  # fmt: skip
-_EN_WORDS = frozenset("the of and to in is that for it as with was on be by this are or not you your can "
-                      "from have an will which there if".split())  # fmt: skip
+_ES_WORDS = frozenset(
+    "el la los las de que y en un una por con para es está se lo como más pero sus le ya o "
+    "este esta sí porque muy sin sobre también hay puede donde cuando".split()
+)
+_EN_WORDS = frozenset(
+    "the of and to in is that for it as with was on be by this are or not you your can "
+    "from have an will which there if".split()
+)
 
 
 def guess_language(text: str, default: str = "en") -> str:

@@ -22,19 +22,26 @@ from pydantic import SecretStr
 
 from chat.config import PROVIDERS, Provider
 from chat.errors import MissingKeyError
-from chat.providers import groq as groq_provider
-from chat.providers import mistral as mistral_provider
-from chat.providers.base import map_errors
 from chat.voice import wav
 from chat.voice.audio import WAV, AudioInfo, Format, inspect
-from chat.voice.clients import as_secret, groq_client, mistral_client
+from chat.voice.clients import as_secret, groq_client, mistral_client, vendor_errors
 from chat.voice.errors import AudioSilent, AudioTooLarge, AudioTooLong
 from chat.voice.limits import MAX_SECONDS, NO_SPEECH_PROB, STT, STT_TIMEOUT
 
 _LANGUAGE_CODES = {
-    "english": "en", "spanish": "es", "castilian": "es", "french": "fr", "german": "de", "italian": "it",
-    "portuguese": "pt", "catalan": "ca", "dutch": "nl", "arabic": "ar", "chinese": "zh", "japanese": "ja",
-}  # fmt: skip
+    "english": "en",
+    "spanish": "es",
+    "castilian": "es",
+    "french": "fr",
+    "german": "de",
+    "italian": "it",
+    "portuguese": "pt",
+    "catalan": "ca",
+    "dutch": "nl",
+    "arabic": "ar",
+    "chinese": "zh",
+    "japanese": "ja",
+}
 """Whisper's language names (Groq's verbose_json says "English", Mistral says "en")."""
 
 
@@ -147,12 +154,9 @@ def _call(
     provider: Provider, key: SecretStr, upload: tuple[str, bytes, str], language: str | None, timeout: float
 ) -> tuple[str, str | None, float | None]:
     """(text, ISO language, seconds) for one upload."""
-    model = STT[provider].model
-    if provider == "groq":
-        with map_errors(groq_provider.translate, model):
-            return _groq(key, upload, language, timeout)
-    with map_errors(mistral_provider.translate, model):
-        return _mistral(key, upload, language, timeout)
+    call = _groq if provider == "groq" else _mistral
+    with vendor_errors(provider, STT[provider].model):
+        return call(key, upload, language, timeout)
 
 
 def _groq(

@@ -91,8 +91,9 @@ def join(pieces: list[bytes]) -> bytes:
     """One WAV of `pieces` in order (they must share channels, width and rate); ValueError otherwise."""
     pcms = [read(p) for p in pieces]
     first = pcms[0] if pcms else None
-    if first is None or any(p is None or (p.channels, p.width, p.rate) != (first.channels, first.width, first.rate)
-                            for p in pcms):  # fmt: skip
+    if first is None or any(
+        p is None or (p.channels, p.width, p.rate) != (first.channels, first.width, first.rate) for p in pcms
+    ):
         raise ValueError("the pieces are not PCM WAV of one format")
     if len(pieces) == 1:
         return pieces[0]

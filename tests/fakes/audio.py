@@ -120,8 +120,11 @@ def script(fake: Any, *steps: AudioScript) -> None:
 
 def received(fake: Any, kind: str | None = None, vendor: str | None = None) -> list[AudioRequest]:
     """Audio requests received since the last reset, optionally of one kind ("transcription", "speech") or vendor."""
-    return [r for r in list(_state(fake).requests)
-            if (kind is None or r.kind == kind) and (vendor is None or r.vendor == vendor)]  # fmt: skip
+    return [
+        r
+        for r in list(_state(fake).requests)
+        if (kind is None or r.kind == kind) and (vendor is None or r.vendor == vendor)
+    ]
 
 
 # --- the hook -----------------------------------------------------------------------------------------------------
@@ -197,9 +200,13 @@ def _refusal(rec: AudioRequest, step: AudioScript) -> tuple[int, Any]:
     if rec.vendor == GROQ:
         ext = rec.file_name.rpartition(".")[2].lower() if "." in rec.file_name else ""
         if ext not in GROQ_EXTENSIONS:
-            return 400, _error_body(GROQ, 400, model, AudioScript(code="unsupported_audio_format"),
-                                    "file must be one of the following types: [flac mp3 mp4 mpeg mpga m4a ogg "
-                                    "opus wav webm]")  # fmt: skip
+            return 400, _error_body(
+                GROQ,
+                400,
+                model,
+                AudioScript(code="unsupported_audio_format"),
+                "file must be one of the following types: [flac mp3 mp4 mpeg mpga m4a ogg opus wav webm]",
+            )
         if len(rec.file_bytes) > GROQ_MAX_BYTES:
             return 413, _error_body(GROQ, 413, model, AudioScript())
         if model not in GROQ_STT_MODELS:
@@ -217,11 +224,20 @@ def _speech_refusal(rec: AudioRequest, model: str) -> tuple[int, Any]:
         if rec.value("voice") not in GROQ_TTS_VOICES:
             return 400, _error_body(GROQ, 400, model, AudioScript(code="invalid_voice"), "voice is not valid")
         if len(text) > GROQ_TTS_MAX_CHARS:
-            return 400, _error_body(GROQ, 400, model, AudioScript(),
-                                    f"input must be at most {GROQ_TTS_MAX_CHARS} characters")  # fmt: skip
+            return 400, _error_body(
+                GROQ, 400, model, AudioScript(), f"input must be at most {GROQ_TTS_MAX_CHARS} characters"
+            )
     elif not text or not rec.value("voice_id"):
-        return 422, {"detail": [{"type": "missing", "loc": ["body", "input" if not text else "voice_id"],
-                                 "msg": "Field required", "input": None}]}  # fmt: skip
+        return 422, {
+            "detail": [
+                {
+                    "type": "missing",
+                    "loc": ["body", "input" if not text else "voice_id"],
+                    "msg": "Field required",
+                    "input": None,
+                }
+            ]
+        }
     return 200, None
 
 
@@ -229,9 +245,12 @@ def _error_body(vendor: str, status: int, model: str, step: AudioScript, message
     """Each vendor's error body for a speech endpoint (Groq's ASH wording of a 429 is a guess)."""
     if vendor == GROQ:
         if status == 400:
-            text = message or (f"The model {model} requires terms acceptance. Please have the org admin accept the "
-                               f"terms at https://console.groq.com/playground?model={model}"
-                               if step.code == "model_terms_required" else "Invalid request.")  # fmt: skip
+            text = message or (
+                f"The model {model} requires terms acceptance. Please have the org admin accept the "
+                f"terms at https://console.groq.com/playground?model={model}"
+                if step.code == "model_terms_required"
+                else "Invalid request."
+            )
             return wire._groq_error(text, "invalid_request_error", step.code)
         if status == 413:
             return wire._groq_error("Request Entity Too Large", "invalid_request_error", "request_too_large")
@@ -239,11 +258,16 @@ def _error_body(vendor: str, status: int, model: str, step: AudioScript, message
             return wire._groq_error(
                 f"Rate limit reached for model `{model}` in organization `org_fake` service tier `on_demand` on "
                 f"audio seconds per hour (ASH): Limit 7200, Used 7195, Requested 10. Please try again in "
-                f"{step.retry_after or 7}s.", "audio_seconds", "rate_limit_exceeded")  # fmt: skip
+                f"{step.retry_after or 7}s.",
+                "audio_seconds",
+                "rate_limit_exceeded",
+            )
         return wire.error_body(GROQ, status, model, step.retry_after or 7)
     if status == 400:
-        return {**wire._mistral_error(message or "Invalid request", step.code or "invalid_request_error", "1500"),
-                "raw_status_code": 400}  # fmt: skip
+        return {
+            **wire._mistral_error(message or "Invalid request", step.code or "invalid_request_error", "1500"),
+            "raw_status_code": 400,
+        }
     if status == 429:
         return {**wire._mistral_error("Rate limit exceeded", "rate_limited", "1300"), "raw_status_code": 429}
     return wire.error_body(MISTRAL, status, model, 0)
@@ -304,8 +328,14 @@ def _groq_transcript(rec: AudioRequest, text: str, language: str, length: float,
         "compression_ratio": 0.9,
         "no_speech_prob": no_speech,
     }
-    return {"task": "transcribe", "language": LANGUAGE_NAMES.get(language, language), "duration": length,
-            "text": text, "segments": [segment] if text else [], "x_groq": x_groq}  # fmt: skip
+    return {
+        "task": "transcribe",
+        "language": LANGUAGE_NAMES.get(language, language),
+        "duration": length,
+        "text": text,
+        "segments": [segment] if text else [],
+        "x_groq": x_groq,
+    }
 
 
 def tone_wav(seconds: float, rate: int = TTS_RATE, hz: float = 220.0) -> bytes:
