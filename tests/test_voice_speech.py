@@ -135,7 +135,7 @@ def test_refusals_send_nothing(upstream: FakeUpstream) -> None:
         "This reply has 1,799 characters to read (code and links left out); Groq reads at most 1,200 at a time. "
         "Ask for a shorter answer to hear it."
     )
-    assert "1.799 caracteres" in too_long.value.message("es")
+    assert "1799 caracteres" in too_long.value.message("es")
     assert fake_audio.received(upstream) == []
 
 

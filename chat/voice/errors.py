@@ -26,19 +26,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chat.attachments.text import looks
+from chat.attachments.words import looks
 from chat.errors import AttachmentError, ConfigError, RequestError, provider_label
-from chat.i18n import Lang, extend, t
-from chat.voice.sentences import LANGUAGE_NAMES, TEXT
-
-extend(TEXT)
+from chat.text import Lang, known, number, t
 
 
 def duration_words(seconds: float, lang: Lang = "en") -> str:
     """'2 min 5 s', '40 s' or '1.5 s' ('1,5 s' in Spanish; the units are the same)."""
     if seconds < 10:
-        text = f"{seconds:.1f} s".replace(".0 s", " s")
-        return text.replace(".", ",") if lang == "es" else text
+        return f"{number(round(seconds, 1), lang)} s"
     whole = round(seconds)
     minutes, rest = divmod(whole, 60)
     if not minutes:
@@ -48,13 +44,12 @@ def duration_words(seconds: float, lang: Lang = "en") -> str:
 
 def megabytes(size: int, lang: Lang = "en") -> str:
     """'25 MB' or '25.3 MB' in decimal megabytes, as the providers state their limits ('25,3 MB' in Spanish)."""
-    text = f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
-    return text.replace(".", ",") if lang == "es" else text
+    return f"{number(round(size / 1_000_000, 1), lang)} MB"
 
 
 def language_name(code: str, lang: Lang = "en") -> str:
     """'Spanish' / 'español' for 'es'; an unknown code is shown as it is."""
-    return LANGUAGE_NAMES.get(code, {}).get(lang, code)
+    return t(f"voice.lang.{code}", lang) if known(f"voice.lang.{code}") else code
 
 
 def _word(name: str, value: Any, lang: Lang) -> Any:
@@ -68,8 +63,6 @@ def _word(name: str, value: Any, lang: Lang) -> Any:
         return language_name(value, lang)
     if name == "provider" and isinstance(value, str):
         return provider_label(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}".replace(",", "." if lang == "es" else ",")
     return value
 
 

@@ -1,25 +1,13 @@
-"""The voice layer's sentences ("voice.*") and language names, in English and Spanish.
-
-A plain table: :mod:`chat.voice.errors` registers it with the catalogue and renders its parameters (sizes in MB,
-durations, language names) for the language asked.
-"""
+"""The voice layer's sentences ("voice.*"): refusals of audio and of read-aloud, and language names."""
 
 from __future__ import annotations
+
+from chat.text import Table
 
 FORMATS_EN = "WAV, MP3, M4A/MP4, OGG (Opus or Vorbis), WebM or FLAC"
 FORMATS_ES = "WAV, MP3, M4A/MP4, OGG (Opus o Vorbis), WebM o FLAC"
 
-LANGUAGE_NAMES: dict[str, dict[str, str]] = {
-    "en": {"en": "English", "es": "inglés"},
-    "es": {"en": "Spanish", "es": "español"},
-    "fr": {"en": "French", "es": "francés"},
-    "de": {"en": "German", "es": "alemán"},
-    "it": {"en": "Italian", "es": "italiano"},
-    "pt": {"en": "Portuguese", "es": "portugués"},
-    "ar": {"en": "Arabic", "es": "árabe"},
-}
-
-TEXT: dict[str, dict[str, str]] = {
+TEXT: Table = {
     "voice.empty": {
         "en": "The recording is empty, so nothing was sent. Record again and speak before you stop.",
         "es": "La grabación está vacía, así que no se envió nada. Graba de nuevo y habla antes de detenerla.",
@@ -71,4 +59,11 @@ TEXT: dict[str, dict[str, str]] = {
         "es": "Esta respuesta tiene {chars} caracteres que leer (sin código ni enlaces); {provider} lee como "
         "máximo {limit} de una vez. Pide una respuesta más corta para escucharla.",
     },
+    "voice.lang.en": {"en": "English", "es": "inglés"},
+    "voice.lang.es": {"en": "Spanish", "es": "español"},
+    "voice.lang.fr": {"en": "French", "es": "francés"},
+    "voice.lang.de": {"en": "German", "es": "alemán"},
+    "voice.lang.it": {"en": "Italian", "es": "italiano"},
+    "voice.lang.pt": {"en": "Portuguese", "es": "portugués"},
+    "voice.lang.ar": {"en": "Arabic", "es": "árabe"},
 }
