@@ -7,6 +7,7 @@ tests see its environment and the cancellations it received.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -323,6 +324,22 @@ def test_cancel_from_another_thread(hub: ToolHub, server_log: Path) -> None:
     assert hub.call("maint__calibrate", {"equipment_id": "CHL-001", "seconds": 0.1}).text == (
         "CHL-001: sensors calibrated"
     )
+
+
+@pytest.mark.slow
+def test_async_callers_cancel_by_cancelling_their_task(hub: ToolHub, server_log: Path) -> None:
+    async def client_that_leaves() -> None:
+        call = hub.submit("maint__calibrate", {"equipment_id": "BMB-001", "seconds": 10})
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(call.aresult(), 0.5)
+        assert call.result().status == "cancelled"
+
+    async def client_that_waits() -> str:
+        return (await hub.submit("maint__equipment_status", {"equipment_id": "BMB-001"}).aresult()).status
+
+    asyncio.run(client_that_leaves())
+    assert wait_for(lambda: "calibrate cancelled BMB-001" in server_log.read_text())
+    assert asyncio.run(client_that_waits()) == "ok"
 
 
 @pytest.mark.slow

@@ -10,6 +10,7 @@ if spec and spec.needs_approval: ...                  # UI: ask first (API: `not
 call = hub.submit(call_name, arguments_json)          # or hub.call(...) to block
 while not call.wait(0.1): ...                         # poll for Stop; call.cancel() sends MCP cancellation
 result = call.result()                                # ToolResult: .text for the model, .message(lang) to show
+result = await call.aresult()                         # async callers: cancelling the awaiting task cancels it
 hub.servers()                                         # ServerStatus per server: up / down + reason / not started
 ```
 

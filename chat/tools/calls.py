@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import json
@@ -65,6 +66,16 @@ class ToolCall:
             reason = sentence("tools.result.cancelled", tool=spec.tool if spec else function,
                               server=spec.server if spec else "?")  # fmt: skip
             return ToolResult.failed("cancelled", reason, tool=function, elapsed=time.monotonic() - self._started)
+
+    async def aresult(self) -> ToolResult:
+        """The result, awaited from async code (the API); cancelling the awaiting task cancels the call."""
+        try:
+            return await asyncio.wrap_future(self._future)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
+            return self.result()  # cancelled by someone else: a `cancelled` result, as from result()
 
     def _on_progress(self, progress: float, total: float | None, message: str | None) -> None:
         self.progress = (progress, total, message)
