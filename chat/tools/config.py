@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AliasChoices,
@@ -69,7 +69,6 @@ class _Server(BaseModel):
 class StdioServer(_Server):
     """A server Charla starts as a subprocess and talks to over stdin/stdout."""
 
-    transport: Literal["stdio"] = "stdio"
     command: str = Field(min_length=1)
     args: tuple[str, ...] = ()
     env: dict[str, str] = {}
@@ -87,7 +86,6 @@ class StdioServer(_Server):
 class HttpServer(_Server):
     """A server Charla reaches over streamable HTTP."""
 
-    transport: Literal["http"] = "http"
     url: str
     headers: dict[str, str] = {}
 
