@@ -17,11 +17,11 @@ from chat.attachments import Refusal, convert, fit_images, preflight
 from chat.attachments.images import check_size
 from chat.attachments.model import note
 from chat.attachments.words import Note, page_list, refusal_message
-from chat.text.attachments import TEXT as CATALOG
 from chat.catalog import OVERLAY
 from chat.errors import AttachmentError
-from chat.text import t
 from chat.schema import MAX_FILE_BYTES, ImagePart
+from chat.text import t
+from chat.text.attachments import TEXT as CATALOG
 from tests.samples import png_header, text_pdf
 
 SMALL = OVERLAY["openai/gpt-oss-20b"]

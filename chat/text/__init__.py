@@ -25,7 +25,14 @@ Lang = Literal["en", "es"]
 Table = dict[str, dict[str, str | dict[str, str]]]
 """A table of sentences: key -> language -> text, or -> CLDR plural category -> text."""
 LANGS: tuple[Lang, ...] = ("en", "es")
-TABLES = ("chat.text.core", "chat.text.ui", "chat.text.attachments", "chat.text.store", "chat.text.voice")
+TABLES = (
+    "chat.text.core",
+    "chat.text.ui",
+    "chat.text.attachments",
+    "chat.text.store",
+    "chat.text.voice",
+    "chat.text.tools",
+)
 """The modules holding sentence tables (each a `TEXT` dict); more parts of Charla add theirs here."""
 
 MIN_GROUPING_DIGITS = {"en": 1, "es": 2}

@@ -20,12 +20,12 @@ SHELL, TERM, USER and its config's `env`: never Charla's keys or `CHARLA_*` sett
 
 from __future__ import annotations
 
+from chat.text import Sentence
 from chat.tools.calls import ToolCall
 from chat.tools.config import DEFAULT_TIMEOUT, ENV_VAR, ToolConfigError, ToolsConfig, load_config, parse_config
 from chat.tools.hub import ServerStatus, ToolHub
 from chat.tools.shared import close_shared, shared_hub
 from chat.tools.spec import MAX_RESULT_CHARS, ToolResult, ToolSpec
-from chat.tools.texts import Sentence
 
 __all__ = [
     "DEFAULT_TIMEOUT",

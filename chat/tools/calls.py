@@ -11,8 +11,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from chat.text import Sentence
 from chat.tools.spec import ToolResult, ToolSpec
-from chat.tools.texts import Sentence, sentence
+from chat.tools.texts import sentence
 
 Progress = tuple[float, float | None, str | None]
 

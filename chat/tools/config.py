@@ -34,8 +34,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from chat.errors import ConfigError
-from chat.i18n import Lang
-from chat.tools.texts import Sentence, sentence
+from chat.text import Lang, Sentence
+from chat.tools.texts import sentence
 
 ENV_VAR = "CHARLA_MCP_CONFIG"
 DEFAULT_TIMEOUT = 30.0
@@ -157,7 +157,7 @@ class ToolConfigError(ConfigError):
 
     def message(self, lang: Lang = "en") -> str:
         """The sentence in `lang`, with the problem in the same language."""
-        return Sentence(self.key, {"path": self.path, "problem": self.problem}).render(lang)
+        return Sentence(self.key, path=self.path, problem=self.problem).text(lang)
 
 
 def config_path() -> Path | None:

@@ -25,9 +25,10 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.dispatcher import ProgressFnT
 from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, PaginatedRequestParams, Tool
 
+from chat.text import Sentence
 from chat.tools.config import HttpServer, StdioServer, is_protected
 from chat.tools.stderr import StderrTail
-from chat.tools.texts import Sentence, seconds, sentence
+from chat.tools.texts import seconds, sentence
 
 State = Literal["not_started", "starting", "up", "down"]
 Streams = tuple[Any, Any]

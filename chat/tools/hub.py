@@ -19,12 +19,12 @@ from typing import Any, Literal
 from mcp import MCPError
 from mcp.types import REQUEST_TIMEOUT
 
-from chat.i18n import Lang
+from chat.text import Lang, Sentence
 from chat.tools.calls import ToolCall, parse_arguments
 from chat.tools.config import HttpServer, ToolConfigError, ToolsConfig, load_config
 from chat.tools.connection import Connection, State, Unavailable
 from chat.tools.spec import MAX_RESULT_CHARS, Status, ToolResult, ToolSpec, function_name, to_result
-from chat.tools.texts import Sentence, seconds, sentence
+from chat.tools.texts import seconds, sentence
 
 START_TIMEOUT = 20.0
 """Seconds a server may take to start and list its tools."""
@@ -50,7 +50,7 @@ class ServerStatus:
 
     def error_text(self, lang: Lang = "en") -> str:
         """Why it is down, in `lang` ('' when it is not)."""
-        return self.error.render(lang) if self.error else ""
+        return self.error.text(lang) if self.error else ""
 
 
 class ToolHub:

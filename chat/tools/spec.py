@@ -11,8 +11,8 @@ from typing import Any, Literal
 
 from mcp.types import CallToolResult, EmbeddedResource, ResourceLink, TextContent, TextResourceContents, Tool
 
-from chat.i18n import Lang
-from chat.tools.texts import Sentence, sentence
+from chat.text import Lang, Sentence
+from chat.tools.texts import sentence
 
 MAX_RESULT_CHARS = 16_000
 """Characters of one tool result kept for the model and the person; the rest is cut, with a note."""
@@ -123,13 +123,13 @@ class ToolResult:
 
     def message(self, lang: Lang = "en") -> str:
         """The result in `lang` for the person: Charla's sentence, or the tool's text with a note when cut."""
-        parts = [self.reason.render(lang)] if self.reason else []
+        parts = [self.reason.text(lang)] if self.reason else []
         if self.output:
             parts.append(self.output)
         if self.truncated:
-            parts.append(sentence("tools.result.cut", total=self.total_chars, kept=len(self.output)).render(lang))
+            parts.append(sentence("tools.result.cut", total=self.total_chars, kept=len(self.output)).text(lang))
         if not parts:
-            parts.append(sentence("tools.result.empty", tool=self.tool).render(lang))
+            parts.append(sentence("tools.result.empty", tool=self.tool).text(lang))
         return "\n\n".join(parts)
 
     @classmethod
