@@ -16,20 +16,14 @@ from typing import Any
 from pydantic import SecretStr
 
 from chat import config, ratelimit
+from chat import settings as limits
 from chat.catalog import CACHE, ModelSpec, overlay_of, resolve, vision_model_for
 from chat.config import Provider as ProviderName
-from chat.errors import (
-    EffortNotTaken,
-    InvalidRequest,
-    MissingKeyError,
-    ModelUnavailable,
-    SettingsOutOfRange,
-    VisionRequired,
-)
+from chat.errors import InvalidRequest, MissingKeyError, ModelUnavailable, VisionRequired
 from chat.providers import get_provider
 from chat.ratelimit import Quota
 from chat.reply import Reply
-from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, Part, TextPart
+from chat.schema import ChatRequest, FilePart, ImagePart, Message, Part, TextPart
 from chat.text import t
 from chat.window import Window, build, last_n
 
@@ -53,40 +47,6 @@ class Sent:
     payload: dict[str, Any]
     quota: Quota
     key_source: str
-
-
-def check_settings(spec: ModelSpec, settings: GenerationSettings) -> None:
-    """SettingsOutOfRange when temperature or max output is outside the model's limits."""
-    temp = settings.temperature
-    if temp is not None and not spec.min_temperature <= temp <= spec.max_temperature:
-        raise SettingsOutOfRange(
-            name="temperature", minimum=spec.min_temperature, maximum=spec.max_temperature, model=spec.label
-        )
-    if settings.max_tokens is not None and not 1 <= settings.max_tokens <= spec.max_output:
-        raise SettingsOutOfRange(name="max output", minimum=1, maximum=spec.max_output, model=spec.label)
-    effort = settings.reasoning_effort
-    if effort is not None and spec.reasoning is None:
-        raise EffortNotTaken("error.no_reasoning", model=spec.label)
-    if effort is not None and spec.reasoning is not None and effort not in spec.reasoning.efforts:
-        raise EffortNotTaken(model=spec.label, effort=effort, options=" | ".join(spec.reasoning.efforts))
-
-
-def clamp_settings(spec: ModelSpec, settings: GenerationSettings) -> tuple[GenerationSettings, list[str]]:
-    """Settings brought within the model's limits, and a note for each change (the UI shows them)."""
-    notes: list[str] = []
-    temp, max_tokens = settings.temperature, settings.max_tokens
-    if temp is not None and not spec.min_temperature <= temp <= spec.max_temperature:
-        temp = min(max(temp, spec.min_temperature), spec.max_temperature)
-        notes.append(f"temperature set to {temp} (the most {spec.label} takes)")
-    if max_tokens is not None and not 1 <= max_tokens <= spec.max_output:
-        max_tokens = min(max(max_tokens, 1), spec.max_output)
-        notes.append(f"max output set to {max_tokens} (the most {spec.label} takes)")
-    effort = settings.reasoning_effort
-    if effort is not None and (spec.reasoning is None or effort not in spec.reasoning.efforts):
-        effort = None  # the model's own default (the settings offer efforts only for models that take them)
-    return settings.model_copy(
-        update={"temperature": temp, "max_tokens": max_tokens, "reasoning_effort": effort}
-    ), notes
 
 
 def _convert_files(message: Message, progress: Progress | None) -> Message:
@@ -170,7 +130,7 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
     started = time.monotonic()
     resolved = resolve(request.model, config.keys_in_use(caller.keys))
     spec = resolved.spec
-    check_settings(spec, request.settings)
+    limits.check(spec, request.settings)
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
     quota = ratelimit.take(session=caller.session, ip=caller.ip)
     window, messages = _prepare(request, spec, progress)

@@ -20,8 +20,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, T
 from pydantic_core import PydanticCustomError
 
 from chat import config
-from chat.catalog import DEFAULT_MODELS, OVERLAY, resolve
-from chat.errors import UnknownModel
+from chat.catalog import DEFAULT_MODELS
 from chat.schema import (
     MAX_FILE_BYTES,
     MAX_MESSAGES,
@@ -206,29 +205,6 @@ class ApiRequest(BaseModel):
     reasoningEffort: str | None = None
     sendReasoning: bool = False
     """Stream the model's thinking as `reasoning-*` parts (the AI SDK's name; off by default, as in seed 004)."""
-
-    @model_validator(mode="after")
-    def _within_model_limits(self) -> ApiRequest:
-        try:
-            spec = resolve(self.model or default_api_model(), config.keys_in_use()).spec
-        except UnknownModel:
-            raise PydanticCustomError(
-                "val.unknown_model", "Unknown model", {"field": "model", "options": ", ".join(OVERLAY)}
-            ) from None
-        if self.temperature is not None and not spec.min_temperature <= self.temperature <= spec.max_temperature:
-            raise PydanticCustomError(
-                "range", "out of range", {"field": "temperature", "minimum": 0, "maximum": spec.max_temperature}
-            )
-        if self.maxOutputTokens is not None and self.maxOutputTokens > spec.max_output:
-            raise PydanticCustomError(
-                "range", "out of range", {"field": "maxOutputTokens", "minimum": 1, "maximum": spec.max_output}
-            )
-        efforts = spec.reasoning.efforts if spec.reasoning is not None else ()
-        if self.reasoningEffort is not None and self.reasoningEffort not in efforts:
-            raise PydanticCustomError(
-                "val.effort", "effort", {"field": "reasoningEffort", "options": " | ".join(efforts) or "-"}
-            )
-        return self
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ def test_empty_messages_in_english(api: TestClient) -> None:
         ({"messages": "hi"}, "invalid_type", ["messages"], None),
         ({"messages": [user("x")], "model": "gpt-4o"}, "custom", ["model"], None),
         ({"messages": [user("x")], "temperature": 9}, "too_big", ["temperature"], ("maximum", 2.0)),
+        ({"messages": [user("x")], "temperature": -1}, "too_small", ["temperature"], ("minimum", 0.0)),
+        ({"messages": [user("x")], "maxOutputTokens": 10**6}, "too_big", ["maxOutputTokens"], ("maximum", 65_536)),
         (
             {"messages": [{"role": "user", "content": {"parts": [{"type": "video", "url": "x"}]}}]},
             "invalid_union_discriminator",

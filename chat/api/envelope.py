@@ -95,8 +95,7 @@ def detail_path(err: ChatError) -> list[int | str]:
     if isinstance(err, EffortNotTaken):
         return ["reasoningEffort"]
     if isinstance(err, SettingsOutOfRange):
-        name = str(err.params.get("name", ""))
-        return ["temperature" if name == "temperature" else "maxOutputTokens"]
+        return [str(err.params.get("field", ""))]
     if isinstance(err, AttachmentError | ContextTooLarge):
         return ["messages"]
     return []
@@ -108,14 +107,21 @@ def seed_order(detail: dict[str, Any]) -> dict[str, Any]:
     return known | {k: v for k, v in detail.items() if k not in known}
 
 
+def detail(err: ChatError, lang: Lang) -> dict[str, Any]:
+    """Seed 004's detail for a 400 that is not a schema error: where it points and, for a setting out of range,
+    the bound it crossed."""
+    out: dict[str, Any] = {"code": "custom", "path": detail_path(err), "message": err.message(lang)}
+    if isinstance(err, SettingsOutOfRange):
+        value, low, high = (err.params.get(k) for k in ("value", "minimum", "maximum"))
+        below = isinstance(value, int | float) and isinstance(low, int | float) and value < low
+        out |= {"code": "too_small", "minimum": low} if below else {"code": "too_big", "maximum": high}
+    return out
+
+
 def error_body(err: ChatError, lang: Lang) -> dict[str, Any]:
     """The JSON body for `err`, in `lang`."""
     if err.status == 400:
-        details = (
-            err.details
-            if isinstance(err, InvalidRequest)
-            else [{"code": "custom", "path": detail_path(err), "message": err.message(lang)}]
-        )
+        details = err.details if isinstance(err, InvalidRequest) else [detail(err, lang)]
         return {"error": t("api.invalid_format", lang), "details": [seed_order(d) for d in details]}
     if err.status == 429:
         message = t("api.too_many_message", lang) if isinstance(err, RateLimited) else err.message(lang)

@@ -54,9 +54,11 @@ def catalog() -> Table:
 
 def number(value: float, lang: Lang = "en", *, digits: int | None = None) -> str:
     """`value` written for `lang`: '12,345.5' in English, '12.345,5' in Spanish (and '1000', not '1.000')."""
-    pattern = "#,##0" + ("." + "0" * digits if digits else ".###" if digits is None else "")
+    if not abs(value) < 1e15:  # inf, nan, or beyond what a person reads as a number (and Babel's 28-digit context)
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    fraction = "" if isinstance(value, int) else "." + "0" * digits if digits else ".###" if digits is None else ""
     grouped = abs(value) >= 10 ** (3 + MIN_GROUPING_DIGITS[lang] - 1)
-    return format_decimal(value, format=pattern, locale=lang, group_separator=grouped)
+    return format_decimal(value, format="#,##0" + fraction, locale=lang, group_separator=grouped)
 
 
 def megabytes(size: int, lang: Lang = "en") -> str:

@@ -5,35 +5,31 @@ from __future__ import annotations
 import streamlit as st
 
 from chat import catalog
+from chat import settings as limits
 from chat.catalog import get_model
 from chat.config import PROVIDERS, keys_in_use, resolve_key
 from chat.conversation import ChatState
 from chat.errors import MissingKeyError, provider_label
-from chat.service import clamp_settings
-from chat.text import Lang, t
+from chat.text import Lang, t, text_in
 from pages._ui.session import STATE, session_key, state
 
 LANGS = {"en": "English", "es": "Español"}
 
 
-def _clamp_to(chat: ChatState, model_id: str, lang: Lang) -> None:
-    """Switch to `model_id`, bringing temperature and max output within its limits, with a note per change."""
+def _clamp_to(chat: ChatState, model_id: str) -> None:
+    """Switch to `model_id`, bringing the settings within its limits, with a note per change."""
     spec = get_model(model_id)
-    before = chat.settings()
-    after, _ = clamp_settings(spec, before)
+    fitted = limits.fit(spec, chat.settings())
     chat.model = model_id
-    chat.notes = []
-    if after.temperature != before.temperature:
-        chat.notes.append(t("ui.clamped_temperature", lang, value=after.temperature, model=spec.label))
-    if after.max_tokens != before.max_tokens:
-        chat.notes.append(t("ui.clamped_max_output", lang, value=after.max_tokens, model=spec.label))
-    chat.temperature, chat.max_tokens = after.temperature, after.max_tokens
+    chat.notes = list(fitted.notes)
+    chat.temperature, chat.max_tokens = fitted.settings.temperature, fitted.settings.max_tokens
+    chat.reasoning_effort = fitted.settings.reasoning_effort
 
 
 def switch_model(model_id: str) -> None:
     """Callback-safe switch (also used by 'Switch to … and send'): state and the pickers follow."""
     chat = state()
-    _clamp_to(chat, model_id, "es" if st.session_state.get("lang") == "es" else "en")
+    _clamp_to(chat, model_id)
     st.session_state["provider"] = get_model(model_id).provider
     st.session_state["model"] = model_id
 
@@ -121,7 +117,7 @@ def render(chat: ChatState, lang: Lang) -> None:
     sb.button(t("ui.refresh_models", lang), icon=":material/refresh:", on_click=_refresh_models, type="tertiary")
     sb.caption(_key_status(chat.spec.provider, lang))
     for note in chat.notes:
-        sb.info(note, icon=":material/tune:")
+        sb.info(text_in(note, lang), icon=":material/tune:")
     spec = chat.spec
     chat.system_prompt = sb.text_area(t("ui.system_prompt", lang), value=chat.system_prompt, key="system_prompt")
     temp = chat.temperature if chat.temperature is not None else spec.default_temperature

@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from chat import persist, service
+from chat import settings as limits
 from chat.attachments import convert, preflight
 from chat.catalog import get_model
 from chat.conversation import (
@@ -145,7 +146,7 @@ def run_pending(chat: ChatState, lang: Lang, caller: Caller, owner: str | None) 
         return
     spec = get_model(model_id)
     history = context_for(chat, user.id)
-    settings, _ = service.clamp_settings(spec, chat.settings())
+    settings = limits.fit(spec, chat.settings()).settings
     request = ChatRequest(messages=[m.to_message() for m in history], model=model_id, settings=settings)
     db = store()
     conv_id = persist.before_send(db, chat, user, owner)
