@@ -97,6 +97,6 @@ def fit(spec: ModelSpec, settings: GenerationSettings) -> Fitted:
     found = review(spec, settings)
     if not found:
         return Fitted(settings)
-    changes = {f.field: f.fixed for f in found}
+    changes: dict[str, object] = {f.field: f.fixed for f in found}
     notes = tuple(note for f in found if (note := f.note(spec)) is not None)
     return Fitted(settings.model_copy(update=changes), notes)
