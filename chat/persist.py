@@ -1,7 +1,7 @@
-"""Write-through between the chat page's `ChatState` and the SQLite store (no Streamlit here).
+"""Write-through between the chat page's `ChatSession` and the SQLite store (no Streamlit here).
 
 The page keeps the conversation in session state and writes each change through; it reads the store only to
-open a conversation (`load`), never on an ordinary rerun. `ChatState.saved` mirrors what the store holds, as
+open a conversation (`load`), never on an ordinary rerun. `ChatSession.saved` mirrors what the store holds, as
 (message id, seq) pairs in order, so `sync` can tell where the screen and the store part ways (a regenerate,
 an edit, a removed message) and rewrite only from there (`Store.delete_messages_from`, then re-insert).
 
@@ -32,8 +32,9 @@ from collections.abc import Callable
 from typing import Any
 
 from chat.catalog import known, retirement
-from chat.conversation import ChatAttachment, ChatMessage, ChatState, ErrorInfo, Status
+from chat.messages import FINAL, ChatAttachment, ChatMessage, ErrorInfo, Status
 from chat.schema import ImagePart, TextPart
+from chat.session import ChatSession
 from chat.store import (
     AttachmentMeta,
     ReplyStatus,
@@ -44,11 +45,11 @@ from chat.store import (
     import_json,
 )
 from chat.store.models import DRAFT_IMAGES_MAX_BYTES, SECRET_FIELD
+from chat.text import Sentence, has_sentence
 from chat.tokens import count_text
 
 THROTTLE = 0.5
 """Seconds between two writes of a streaming reply's text."""
-FINAL: frozenset[str] = frozenset({"finished", "stopped", "cut", "failed"})
 
 
 def persistable(msg: ChatMessage) -> bool:
@@ -58,7 +59,7 @@ def persistable(msg: ChatMessage) -> bool:
     return msg.status in FINAL
 
 
-def settings_of(chat: ChatState) -> dict[str, Any]:
+def settings_of(chat: ChatSession) -> dict[str, Any]:
     """The conversation's settings as the store keeps them."""
     return {
         "temperature": chat.temperature,
@@ -68,11 +69,11 @@ def settings_of(chat: ChatState) -> dict[str, Any]:
     }
 
 
-def _snapshot(chat: ChatState) -> tuple[Any, ...]:
+def _snapshot(chat: ChatSession) -> tuple[Any, ...]:
     return (chat.model, chat.temperature, chat.max_tokens, chat.system_prompt, chat.reasoning_effort)
 
 
-def ensure_conversation(store: Store, chat: ChatState, owner: str | None) -> str:
+def ensure_conversation(store: Store, chat: ChatSession, owner: str | None) -> str:
     """The stored conversation of `chat`, created now (at the first send) if there is none."""
     if chat.conversation_id is None:
         conv = store.create_conversation(owner=owner, model=chat.model, settings=settings_of(chat))
@@ -81,7 +82,7 @@ def ensure_conversation(store: Store, chat: ChatState, owner: str | None) -> str
     return chat.conversation_id
 
 
-def save_settings(store: Store, chat: ChatState) -> None:
+def save_settings(store: Store, chat: ChatSession) -> None:
     """Write the model and settings if they changed since the last write (cheap to call on every rerun)."""
     if chat.conversation_id is None or chat.saved_settings == _snapshot(chat):
         return
@@ -147,7 +148,7 @@ def _draft(msg: ChatMessage) -> dict[str, Any]:
     for att in msg.attachments:
         entry: dict[str, Any] = {"tokens": att.tokens}
         if att.error is not None:
-            entry["error"] = att.error
+            entry["error"] = error_record(att.error) or att.error.message("en")
         images = [p for p in att.parts if isinstance(p, ImagePart) and p.data is not None]
         size = sum(len(p.data or b"") for p in images)
         if images and size <= budget:
@@ -168,7 +169,9 @@ def details_of(msg: ChatMessage) -> dict[str, Any]:
     record = error_record(msg.error) if msg.error is not None and msg.error.key != "ui.stored_error" else None
     if record is not None:
         out["error"] = record
-    if msg.via:
+    if isinstance(msg.via, Sentence):
+        out["via"] = {"key": msg.via.key, "params": msg.via.params}
+    elif msg.via:
         out["via"] = msg.via
     out |= _reply_details(msg)
     if msg.role == "user" and msg.status == "blocked":
@@ -218,7 +221,7 @@ def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
     return row.seq
 
 
-def sync(store: Store, chat: ChatState, *, force_from: str | None = None) -> None:
+def sync(store: Store, chat: ChatSession, *, force_from: str | None = None) -> None:
     """Make the store hold the persistable messages of `chat`, in order, rewriting from the first difference.
 
     `force_from` (a message id) rewrites from that message even if it did not move (its text or outcome
@@ -240,7 +243,7 @@ def sync(store: Store, chat: ChatState, *, force_from: str | None = None) -> Non
         saved.append((msg.id, _insert(store, chat.conversation_id, msg)))
 
 
-def save_draft(store: Store, chat: ChatState, draft: ChatMessage, owner: str | None) -> str:
+def save_draft(store: Store, chat: ChatSession, draft: ChatMessage, owner: str | None) -> str:
     """A user message just blocked (an attachment does not fit): store it now, creating the conversation."""
     conv_id = ensure_conversation(store, chat, owner)
     save_settings(store, chat)
@@ -248,7 +251,7 @@ def save_draft(store: Store, chat: ChatState, draft: ChatMessage, owner: str | N
     return conv_id
 
 
-def before_send(store: Store, chat: ChatState, user: ChatMessage, owner: str | None) -> str:
+def before_send(store: Store, chat: ChatSession, user: ChatMessage, owner: str | None) -> str:
     """Before the provider is called: the conversation exists, its settings and the user's message are stored."""
     conv_id = ensure_conversation(store, chat, owner)
     save_settings(store, chat)
@@ -278,7 +281,7 @@ class ReplyWriter:
     """Writes one streaming reply: opened at once, its text rewritten at most every `THROTTLE` s, then closed."""
 
     def __init__(
-        self, store: Store, chat: ChatState, msg: ChatMessage, *, clock: Callable[[], float] = time.monotonic
+        self, store: Store, chat: ChatSession, msg: ChatMessage, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.store, self.msg, self._clock = store, msg, clock
         conv_id = chat.conversation_id
@@ -316,9 +319,6 @@ def set_feedback(store: Store, msg: ChatMessage, value: int | None) -> None:
 # --- opening a stored conversation -------------------------------------------------------------------------------
 
 
-IMAGES_DROPPED = "This image was too large to keep with the draft: attach it again."
-
-
 def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> ChatAttachment:
     """The chip (and, for text and PDFs, the derived text to send again) of a stored attachment.
 
@@ -333,10 +333,12 @@ def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> 
         except ValueError:
             continue
         parts.append(ImagePart(data=data, mime_type=str(image.get("mime") or "image/jpeg"), name=image.get("name")))
-    tokens = draft.get("tokens")
-    error = draft.get("error")
+    tokens, error = draft.get("tokens"), draft.get("error")
+    problem = (
+        error_of(error, None) if isinstance(error, dict) else _stored_error(error if isinstance(error, str) else None)
+    )
     if draft.get("images_dropped"):
-        error = IMAGES_DROPPED
+        problem = ErrorInfo(key="ui.images_dropped", params={}, kind="ImagesDropped")
     return ChatAttachment(
         name=meta.name,
         kind=meta.kind,
@@ -348,10 +350,18 @@ def attachment_of(meta: AttachmentMeta, draft: dict[str, Any] | None = None) -> 
         thumbnail=meta.thumbnail_bytes,
         thumbnail_mime=meta.thumbnail_mime,
         parts=tuple(parts),
-        fits=error is None,
-        error=error if isinstance(error, str) else None,
+        error=problem,
         pixels=getattr(meta, "pixels", None),
     )
+
+
+def _via(value: Any) -> Sentence | str | None:
+    """A stored "via" caption: its sentence (said in the reader's language), or an old row's English words."""
+    if isinstance(value, dict) and isinstance(value.get("key"), str) and has_sentence(value["key"]):
+        params = value.get("params")
+        plain = {str(k): v for k, v in params.items() if _plain(v)} if isinstance(params, dict) else {}
+        return Sentence(value["key"], **plain)
+    return value if isinstance(value, str) else None
 
 
 def _stored_error(text: str | None) -> ErrorInfo | None:
@@ -362,7 +372,7 @@ def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
     """A stored message as the page shows it."""
     details = row.details
     error = error_of(details.get("error"), row.error) if row.status == "failed" else None
-    via = details.get("via") if isinstance(details.get("via"), str) else None
+    via = _via(details.get("via"))
     if row.role == "user":
         status: Status = row.status if row.status in ("failed", "blocked") else "sent"
         draft = details.get("draft") if status == "blocked" else None
@@ -404,13 +414,13 @@ def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
     return msg
 
 
-def load(store: Store, conv_id: str, owner: str | None) -> ChatState | None:
-    """The stored conversation `conv_id` as a ChatState, or None if it is unknown or not `owner`'s."""
+def load(store: Store, conv_id: str, owner: str | None) -> ChatSession | None:
+    """The stored conversation `conv_id` as a ChatSession, or None if it is unknown or not `owner`'s."""
     conv = store.get_conversation(conv_id, owner=owner)
     if conv is None:
         return None
     rows = store.messages(conv_id, owner=owner)
-    chat = ChatState(conversation_id=conv.id)
+    chat = ChatSession(conversation_id=conv.id)
     moved = retirement(conv.model)
     if moved is not None:  # the provider retired it: the conversation goes on with the successor, saying so
         chat.model, chat.moved_from = moved.successor, conv.model

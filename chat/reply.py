@@ -12,12 +12,29 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from chat.catalog import Retirement
 from chat.errors import ChatError, ProviderError
 from chat.providers.base import Delta, ProviderStream, Usage
+from chat.ratelimit import Quota
+from chat.window import Window
 
 Outcome = Literal["streaming", "finished", "stopped", "cut", "failed"]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What went upstream, for the context inspector: the window, the payload (base64 elided), the quota taken and
+    whose key it went with."""
+
+    window: Window
+    payload: dict[str, Any]
+    quota: Quota
+    key_source: str
+
+
 Clock = Callable[[], float]
 
 
@@ -34,7 +51,7 @@ class Reply:
         max_duration: float,
         clock: Clock = time.monotonic,
         on_done: Callable[[Reply], None] | None = None,
-        context: Any = None,
+        context: Sent | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -48,8 +65,8 @@ class Reply:
         """Seconds from the send to the first reasoning text (None for a reply without any)."""
         self.asked: str = model
         """The model the request named (a retired id differs from `model`, the one that answered)."""
-        self.retirement: Any = None
-        """The `chat.catalog.Retirement` that moved the request from `asked` to `model`, if any."""
+        self.retirement: Retirement | None = None
+        """The retirement that moved the request from `asked` to `model`, if any."""
         self.duration: float | None = None
         self.max_duration = max_duration
         self._stream = stream

@@ -3,7 +3,7 @@
 A message is a role and a list of parts: text, image (an https:/data: URL or bytes + MIME type) or file (bytes +
 media type, turned into text or image parts by :mod:`chat.attachments` before anything is sent). Vendors map
 from this shape in their own modules; the HTTP request shapes of seed 004 and the AI SDK live in
-:mod:`chat.wire`.
+:mod:`chat.api.request`.
 """
 
 from __future__ import annotations
@@ -120,3 +120,5 @@ class ChatRequest(BaseModel):
     messages: list[Message] = Field(min_length=1)
     model: str
     settings: GenerationSettings = GenerationSettings()
+    ids: tuple[str, ...] = ()
+    """The caller's ids of `messages` (the page's), so the window names what it kept; positions when empty."""

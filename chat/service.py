@@ -19,15 +19,18 @@ from chat import config, ratelimit
 from chat import settings as limits
 from chat.catalog import CACHE, ModelSpec, overlay_of, resolve, vision_model_for
 from chat.config import Provider as ProviderName
-from chat.errors import InvalidRequest, MissingKeyError, ModelUnavailable, VisionRequired
+from chat.errors import InvalidRequest, ModelUnavailable, VisionRequired
 from chat.providers import get_provider
-from chat.ratelimit import Quota
-from chat.reply import Reply
+from chat.reply import Reply, Sent
 from chat.schema import ChatRequest, FilePart, ImagePart, Message, Part, TextPart
 from chat.text import t
 from chat.window import Window, build, last_n
 
 Progress = Callable[[int, int], None]
+
+
+Keys = Mapping[ProviderName, SecretStr | str | None]
+"""A session's own keys per provider (None: use the server's)."""
 
 
 @dataclass(frozen=True)
@@ -36,17 +39,7 @@ class Caller:
 
     session: str | None = None
     ip: str | None = None
-    keys: Mapping[ProviderName, SecretStr | str | None] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What went upstream, for the context inspector: the window and the payload (base64 elided)."""
-
-    window: Window
-    payload: dict[str, Any]
-    quota: Quota
-    key_source: str
+    keys: Keys = field(default_factory=dict)
 
 
 def _convert_files(message: Message, progress: Progress | None) -> Message:
@@ -118,7 +111,8 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
         messages[i] = _convert_files(messages[i], progress)
     _check_newest_images(messages[-1], spec)
     settings = request.settings
-    window = build(messages, spec, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
+    ids = list(request.ids) if len(request.ids) == len(messages) else None
+    window = build(messages, spec, ids=ids, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
     turns = [m for m in window.messages if m.role != "system"]
     fitted = _fit_images(turns, spec)
     sent = [m for m in window.messages if m.role == "system"] + fitted
@@ -157,12 +151,10 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
     return reply
 
 
-def fallback_model(spec: ModelSpec, caller: Caller, *, needs_vision: bool = False) -> ModelSpec | None:
-    """A model on the other provider that has a key (session or server), for a 429/5xx fallback."""
+def fallback_model(spec: ModelSpec, keys: Keys, *, needs_vision: bool = False) -> ModelSpec | None:
+    """A model on the other provider that has a key (the session's own or the server's), for a 429/5xx fallback."""
     other: ProviderName = "mistral" if spec.provider == "groq" else "groq"
-    try:
-        config.resolve_key(other, caller.keys.get(other))
-    except MissingKeyError:
+    if other not in config.keys_in_use(keys):
         return None
     candidates = [m for m in overlay_of(other) if m.vision or not needs_vision]
     return candidates[0] if candidates else None

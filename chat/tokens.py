@@ -16,6 +16,8 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from chat.text import Lang, number
+
 if TYPE_CHECKING:
     from chat.catalog import ModelSpec
     from chat.schema import ImagePart, Message
@@ -79,10 +81,10 @@ def with_margin(tokens: int) -> int:
     return math.ceil((tokens + REPLY_PRIMER) * SAFETY)
 
 
-def compact(tokens: int) -> str:
-    """A token count for people: '850', '8.5k', '120k'."""
+def compact(tokens: int, lang: Lang = "en") -> str:
+    """A token count for people: '850', '8.5k' ('8,5k' in Spanish), '120k'."""
     if tokens < 1_000:
         return str(tokens)
     if tokens < 100_000:
-        return f"{tokens / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
+        return number(round(tokens / 1_000, 1), lang) + "k"
     return f"{round(tokens / 1_000)}k"

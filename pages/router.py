@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from chat.text import t
+from chat import t
 
 st.set_page_config(page_title="Charla", page_icon="💬", layout="centered")
 lang = st.session_state.get("lang", "en")

@@ -454,4 +454,4 @@ def test_preflight_text_over_budget_says_how_much() -> None:
 
 def test_preflight_label_for_text() -> None:
     check = preflight(convert("data.csv", b"a,b\n1,2\n"), SMALL)
-    assert check.fits and check.label() == f"data.csv · 8 chars · ~{check.tokens} tokens · fits"
+    assert check.fits and check.label() == f"data.csv · 8 characters · ~{check.tokens} tokens · fits"

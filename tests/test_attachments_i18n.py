@@ -306,8 +306,8 @@ def test_preflight_token_reason_in_spanish() -> None:
 
 def test_preflight_label_of_a_pdf_in_spanish() -> None:
     check = preflight(convert("report.pdf", text_pdf(["Alpha first page", "Beta second page"])), SMALL)
-    assert check.label() == f"report.pdf · 2 pp · 32 chars · ~{check.tokens} tokens · fits"
-    assert check.label("es") == f"report.pdf · 2 págs. · 32 caracteres · ~{check.tokens} tokens · cabe"
+    assert check.label() == f"report.pdf · 2 pages · 32 characters · ~{check.tokens} tokens · fits"
+    assert check.label("es") == f"report.pdf · 2 páginas · 32 caracteres · ~{check.tokens} tokens · cabe"
 
 
 # --- the catalogue ----------------------------------------------------------------------------------------------

@@ -192,7 +192,7 @@ def test_preflight_of_a_scan_on_a_text_model_names_a_vision_model() -> None:
 def test_preflight_label_for_a_pdf() -> None:
     att = convert("report.pdf", text_pdf(["Alpha first page", "Beta second page"]))
     check = preflight(att, SMALL)
-    assert check.label() == f"report.pdf · 2 pp · 32 chars · ~{check.tokens} tokens · fits"
+    assert check.label() == f"report.pdf · 2 pages · 32 characters · ~{check.tokens} tokens · fits"
 
 
 # --- real-world PDFs ----------------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ import json
 from pathlib import Path
 
 from chat import persist
-from chat.conversation import ChatMessage, ChatState, outcome_text
+from chat.messages import ChatMessage
+from chat.present import outcome_text
+from chat.session import ChatSession
 from chat.store import Store
+from chat.text import Sentence
 
 
 class Clock:
@@ -19,7 +22,7 @@ class Clock:
 
 
 def test_reply_text_is_written_at_most_every_half_second(tmp_path: Path) -> None:
-    store, chat, clock = Store(tmp_path / "db"), ChatState(), Clock()
+    store, chat, clock = Store(tmp_path / "db"), ChatSession(), Clock()
     user = ChatMessage("user", "hi")
     chat.messages.append(user)
     conv = persist.before_send(store, chat, user, None)
@@ -38,7 +41,7 @@ def test_reply_text_is_written_at_most_every_half_second(tmp_path: Path) -> None
 
 
 def test_sync_rewrites_only_from_the_first_difference(tmp_path: Path) -> None:
-    store, chat = Store(tmp_path / "db"), ChatState()
+    store, chat = Store(tmp_path / "db"), ChatSession()
     msgs = [
         ChatMessage("user", "one"),
         ChatMessage("assistant", "r1", status="finished"),
@@ -88,11 +91,11 @@ def test_file_stem() -> None:
     assert persist.file_stem("???") == "conversation"
 
 
-def _failed_reply_chat(store: Store) -> tuple[ChatState, ChatMessage]:
-    from chat.conversation import ErrorInfo
+def _failed_reply_chat(store: Store) -> tuple[ChatSession, ChatMessage]:
     from chat.errors import UpstreamUnavailable
+    from chat.messages import ErrorInfo
 
-    chat = ChatState()
+    chat = ChatSession()
     user = ChatMessage("user", "hi")
     chat.messages.append(user)
     persist.before_send(store, chat, user, None)
@@ -145,7 +148,7 @@ def test_an_old_row_with_an_english_sentence_still_restores(tmp_path: Path) -> N
 
 
 def test_secret_like_or_complex_params_keep_only_the_sentence() -> None:
-    from chat.conversation import ErrorInfo
+    from chat.messages import ErrorInfo
 
     assert persist.error_record(ErrorInfo("x", {"api_key": "sk-123"}, "E")) is None
     assert persist.error_record(ErrorInfo("x", {"details": [{"a": 1}]}, "E")) is None
@@ -153,18 +156,17 @@ def test_secret_like_or_complex_params_keep_only_the_sentence() -> None:
 
 
 def test_blocked_draft_is_stored_with_its_image_and_follows_when_sent(tmp_path: Path) -> None:
-    from chat.conversation import ChatAttachment
+    from chat.messages import ChatAttachment
     from chat.schema import ImagePart
 
     store = Store(tmp_path / "db")
-    chat = ChatState()
+    chat = ChatSession()
     att = ChatAttachment(
         name="red.png",
         kind="image",
         mime_type="image/png",
         tokens=85,
-        fits=False,
-        reason="cannot see images",
+        reason=Sentence("att.no_vision", model="GPT-OSS 20B", vision="Qwen3.8 27B (vision)"),
         thumbnail=b"\x89PNG",
         thumbnail_mime="image/png",
         parts=(ImagePart(data=b"imagebytes", mime_type="image/png", name="red.png"),),
@@ -187,22 +189,32 @@ def test_blocked_draft_is_stored_with_its_image_and_follows_when_sent(tmp_path: 
 
 
 def test_oversized_draft_images_are_not_kept(tmp_path: Path) -> None:
-    from chat.conversation import ChatAttachment
+    from chat.messages import ChatAttachment
     from chat.schema import ImagePart
     from chat.store.models import DRAFT_IMAGES_MAX_BYTES
 
     store = Store(tmp_path / "db")
-    chat = ChatState()
+    chat = ChatSession()
     big = ImagePart(data=b"x" * (DRAFT_IMAGES_MAX_BYTES + 1), mime_type="image/png")
     draft = ChatMessage(
         "user",
         "big",
         status="blocked",
-        attachments=[ChatAttachment(name="big.png", kind="image", mime_type="image/png", fits=False, parts=(big,))],
+        attachments=[
+            ChatAttachment(
+                name="big.png",
+                kind="image",
+                mime_type="image/png",
+                parts=(big,),
+                reason=Sentence("att.no_vision", model="GPT-OSS 20B", vision="Qwen3.8 27B"),
+            )
+        ],
     )
     chat.messages.append(draft)
     conv = persist.save_draft(store, chat, draft, None)
     back = persist.load(store, conv, None)
     assert back is not None
     att = back.messages[0].attachments[0]
-    assert not att.parts and att.error == persist.IMAGES_DROPPED and back.messages[0].blocked
+    assert not att.parts and att.error is not None and back.messages[0].blocked
+    assert att.why_not("en") == "This image was too large to keep with the draft: attach it again."
+    assert (att.why_not("es") or "").startswith("Esta imagen era demasiado grande")

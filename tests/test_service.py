@@ -64,7 +64,8 @@ def test_upstream_sees_at_most_eight_turns_and_the_system_prompt(upstream: FakeU
     assert len(messages) - 1 <= 8
     assert messages[1]["role"] == "user"
     assert messages[-1]["content"] == "turn 12"
-    assert reply.context.window.kept == [6, 7, 8, 9, 10, 11, 12][-len(messages) + 1 :]
+    assert reply.context is not None
+    assert reply.context.window.kept == ["6", "7", "8", "9", "10", "11", "12"][-len(messages) + 1 :]
 
 
 def test_missing_key_is_refused_before_sending(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,8 +59,8 @@ def test_numbers_follow_cldr(value: float, en: str, es: str) -> None:
 
 def test_sizes_and_plurals() -> None:
     assert megabytes(3_565_158, "en") == "3.4 MB" and megabytes(3_565_158, "es") == "3,4 MB"
-    assert t("ui.chip_pages", "en", count=1) == "1 page" and t("ui.chip_pages", "en", count=12) == "12 pages"
-    assert t("ui.chip_pages", "es", count=1) == "1 página" and t("ui.chip_pages", "es", count=0) == "0 páginas"
+    assert t("att.chip.pages", "en", count=1) == "1 page" and t("att.chip.pages", "en", count=12) == "12 pages"
+    assert t("att.chip.pages", "es", count=1) == "1 página" and t("att.chip.pages", "es", count=0) == "0 páginas"
 
 
 def test_a_sentence_is_its_english_and_renders_in_spanish() -> None:

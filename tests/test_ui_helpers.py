@@ -7,25 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 
+from chat.api.clientip import client_address
 from chat.catalog import get_model
-from chat.conversation import (
-    ChatAttachment,
-    ChatMessage,
-    ChatState,
-    ErrorInfo,
-    chip,
-    client_ip,
-    context_for,
-    inspect_window,
-    metrics_text,
-    quota_text,
-    recheck,
-    seed_messages,
-)
 from chat.errors import MissingKeyError, UpstreamRateLimited
+from chat.intake import recheck
+from chat.messages import ChatAttachment, ChatMessage, ErrorInfo
+from chat.pacing import Coalescer, paced
+from chat.present import attachment_chip, metrics_text, quota_text
 from chat.ratelimit import Quota
 from chat.schema import ImagePart, TextPart
-from chat.stream import Coalescer, paced
+from chat.session import ChatSession, seed_messages
+from chat.text import text_in
 
 
 class FakeClock:
@@ -113,9 +105,9 @@ def test_quota_text_en_es() -> None:
 def test_client_ip_normalises_none_and_mocks() -> None:
     from unittest.mock import MagicMock
 
-    assert client_ip(None) == "127.0.0.1"
-    assert client_ip(MagicMock()) == "127.0.0.1"
-    assert client_ip(" 203.0.113.7 ") == "203.0.113.7"
+    assert client_address(None) == "127.0.0.1"
+    assert client_address(MagicMock()) == "127.0.0.1"
+    assert client_address(" 203.0.113.7 ") == "203.0.113.7"
 
 
 def test_metrics_text() -> None:
@@ -142,48 +134,49 @@ def test_error_info_renders_in_either_language_and_marks_fallback() -> None:
 
 
 def test_context_skips_failed_turns_but_keeps_the_target() -> None:
-    chat = ChatState()
+    chat = ChatSession()
     a = ChatMessage("user", "one")
     b = ChatMessage("assistant", "reply", status="finished", reply_to=a.id)
     c = ChatMessage("user", "failed", status="failed")
     d = ChatMessage("user", "again")
     chat.messages = [a, b, c, d]
-    assert [m.text for m in context_for(chat, d.id)] == ["one", "reply", "again"]
+    assert [m.text for m in chat.context_for(d.id)] == ["one", "reply", "again"]
     chat.queue(c.id)
     assert chat.messages[-1] is c and c.status == "sent" and chat.pending == c.id
 
 
 def test_inspect_window_marks_the_last_eight_of_twelve() -> None:
-    chat = ChatState()
+    chat = ChatSession()
     chat.messages = seed_messages(12)
-    view = inspect_window(chat)
+    view = chat.window_view()
     assert len(view.inside) == 8
     assert {m.id for m in chat.messages[-8:]} == view.inside
-    assert 0 < view.total <= view.budget
+    assert 0 < view.total <= view.budget and len(view.tokens) == 10 and view.outside == 2  # 2 shown just outside
+    assert chat.window().kept == [m.id for m in chat.messages[-8:]]  # the same rule the pipeline applies
 
 
 def test_image_preflight_recheck_against_models() -> None:
     image = ImagePart(data=b"x", mime_type="image/png", width=10, height=10)
     att = ChatAttachment("cat.png", "image", "image/png", tokens=2000, parts=(image,))
     msg = ChatMessage("user", "what is this", attachments=[att])
-    recheck(msg, get_model("openai/gpt-oss-20b"), None, "en")
-    assert msg.blocked and "cannot see images" in (att.reason or "")
-    assert "does not fit" in chip(att, "en")
-    recheck(msg, get_model("qwen/qwen3.8-27b"), None, "en")
-    assert not msg.blocked and chip(att, "en").endswith("fits")
+    recheck(msg, get_model("openai/gpt-oss-20b"), None)
+    assert msg.blocked and "cannot see images" in (att.why_not("en") or "")
+    assert "no puede ver imágenes" in (att.why_not("es") or "")
+    assert "does not fit" in attachment_chip(att, "en")
+    recheck(msg, get_model("qwen/qwen3.8-27b"), None)
+    assert not msg.blocked and attachment_chip(att, "en").endswith("fits")
 
 
 def test_too_many_tokens_blocks_with_reason() -> None:
     text = TextPart(text="x", source="big.txt")
     att = ChatAttachment("big.txt", "text", "text/plain", chars=40_000, tokens=9_000, parts=(text,))
     msg = ChatMessage("user", "summarise", attachments=[att])
-    recheck(msg, get_model("openai/gpt-oss-20b"), None, "es")
-    assert msg.blocked and "tokens" in (att.reason or "") and "necesita" in (att.reason or "")
+    recheck(msg, get_model("openai/gpt-oss-20b"), None)
+    assert msg.blocked and "tokens" in text_in(att.reason or "", "es") and "necesita" in (att.why_not("es") or "")
 
 
 def test_attachment_refusal_kept_as_error_info_renders_in_spanish() -> None:
     from chat.attachments import convert
-    from chat.conversation import ErrorInfo
     from chat.errors import AttachmentError
 
     with pytest.raises(AttachmentError) as info:

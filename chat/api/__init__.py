@@ -9,22 +9,20 @@ Routes run outside any Streamlit session: the per-IP rate limit is the process-w
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from typing import TYPE_CHECKING
 
-from chat.api.route import chat
+if TYPE_CHECKING:
+    from starlette.routing import Route
 
-__all__ = ["chat", "healthz", "routes"]
-
-
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness for load balancers: cheap, touches nothing."""
-    return JSONResponse({"ok": True})
+__all__ = ["routes"]
 
 
 def routes() -> list[Route]:
-    """The routes `app.py` passes to `st.App`."""
+    """The routes `app.py` passes to `st.App` (Starlette is imported here, not when `chat` is)."""
+    from starlette.routing import Route
+
+    from chat.api.route import chat, healthz
+
     return [
         Route("/api/chat", chat, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),

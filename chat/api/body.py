@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 
 from chat.api.envelope import BodyTooLarge, UnsupportedMediaType
+from chat.api.request import Parsed, parse_request, validation_details
 from chat.errors import InvalidRequest
 from chat.text import Lang, t
-from chat.wire import Parsed, parse_request, validation_details
 
 MAX_BODY_BYTES = 30 * 1024 * 1024
 

@@ -126,6 +126,16 @@ def resolve(peer: str | None, forwarded: Iterable[str], trust: Trust | None = No
     return walk(hops, trust)
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def client_address(peer: object, forwarded: Iterable[str] = ()) -> str:
+    """The client's address for the rate limits (UI and API alike): the peer, loopback when it is unknown (Streamlit
+    gives None on loopback), or the first untrusted X-Forwarded-For hop behind trusted proxies."""
+    base = peer.strip() if isinstance(peer, str) and peer.strip() else LOOPBACK
+    return resolve(base, forwarded) or base
+
+
 def validate(address: str | None, *, production: bool | None = None) -> str:
     """The normalised address if it may use the API; ClientIPRejected otherwise."""
     production = config.is_production() if production is None else production

@@ -19,10 +19,18 @@ from chat.attachments.images import MAX_SIDE, prepare_image
 from chat.attachments.model import Attachment, Progress, Refusal, note, refuse
 from chat.attachments.pdfs import convert_pdf
 from chat.attachments.preflight import Preflight, preflight
-from chat.attachments.texts import decode_text, text_block
+from chat.attachments.textfiles import decode_text, text_block
 from chat.schema import MAX_FILE_BYTES, TextPart
 
-__all__ = ["Attachment", "Preflight", "Refusal", "convert", "fit_images", "preflight"]
+__all__ = ["ATTACHMENT_TYPES", "Attachment", "Preflight", "Refusal", "convert", "fit_images", "preflight"]
+
+ATTACHMENT_TYPES = [
+    *("png", "jpg", "jpeg", "webp", "gif", "bmp", "heic", "heif", "pdf"),
+    *("txt", "md", "markdown", "csv", "tsv", "json", "jsonl", "yaml", "yml", "toml", "xml", "ini", "log", "sql"),
+    *("py", "js", "ts", "tsx", "jsx", "html", "css", "sh", "java", "c", "h", "cpp", "hpp", "go", "rs", "rb", "php"),
+    *("swift", "kt", "r", "tex"),
+]
+"""File name endings the composer offers to attach (the type is read from the bytes anyway)."""
 
 
 def convert(

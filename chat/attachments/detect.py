@@ -88,7 +88,7 @@ def look_of(data: bytes) -> str:
         return "mp4"
     if data[:4] == b"RIFF":
         return "riff"
-    from chat.attachments.texts import decode_text
+    from chat.attachments.textfiles import decode_text
 
     if decode_text(data) is not None:
         return "text"

@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from chat.text import Lang, Sentence, megabytes, t
+from chat.tokens import compact
 
 MEGABYTES = frozenset({"size", "limit"})
 """Parameters of attachment sentences that are byte counts."""
+TOKEN_COUNTS = frozenset({"tokens", "budget"})
+"""Parameters that are token counts, written short ('8.5k')."""
 
 
 def looks(look: str, lang: Lang = "en") -> str:
@@ -35,6 +38,8 @@ def _word(name: str, value: Any, lang: Lang) -> Any:
         return looks(value, lang)
     if name == "pages" and isinstance(value, tuple | list):
         return page_list(tuple(value), lang)
+    if name in TOKEN_COUNTS and isinstance(value, int):
+        return compact(value, lang)
     if name == "page" or name.endswith("_page"):
         return str(value)  # a page number is a label: never '1,500'
     if name == "switch":
@@ -71,10 +76,10 @@ def _note(key: str, params: tuple[tuple[str, Any], ...]) -> Note:
 def refusal_message(params: Mapping[str, Any], lang: Lang = "en") -> str | None:
     """'{name}: {reason}' in `lang` from a refusal's stored `params` (`ErrorInfo.params`); None if they are not
     a refusal's (no known "reason_key")."""
-    from chat.text import known
+    from chat.text import has_sentence
 
     key = params.get("reason_key")
-    if not isinstance(key, str) or not key.startswith("att.") or not known(key):
+    if not isinstance(key, str) or not key.startswith("att.") or not has_sentence(key):
         return None
     reason_params = {k: v for k, v in params.items() if k not in ("name", "reason", "reason_key")}
     return t("error.attachment", lang, name=params.get("name", ""), reason=render(key, lang, reason_params))

@@ -203,6 +203,13 @@ def offered(provider: Provider, key: SecretStr | None, *, refresh: bool = False)
     return Offer(provider, merge(listing), "live")
 
 
+def offer_for(
+    provider: Provider, session_keys: Mapping[Provider, SecretStr | str | None] | None = None, *, refresh: bool = False
+) -> Offer:
+    """The models to offer for `provider` with the key a session would use (its own, else the server's)."""
+    return offered(provider, config.keys_in_use(session_keys).get(provider), refresh=refresh)
+
+
 def _retired_by_listing(entry: Listed) -> bool:
     return bool(entry.retired_on and entry.replacement and entry.retired_on <= date.today().isoformat())
 

@@ -132,7 +132,7 @@ def parse_accept_language(header: str | None) -> Lang:
     return best[1]
 
 
-def known(key: str) -> bool:
+def has_sentence(key: str) -> bool:
     """Whether `key` names a sentence."""
     return key in catalog()
 

@@ -257,10 +257,18 @@ TEXT: Table = {
         "es": "necesita ~{need} tokens, {model} admite ~{room} por solicitud: adjunta menos texto, baja la "
         "salida máxima{switch}.",
     },
+    "att.pf.total": {
+        "en": "together the message needs ~{tokens} tokens, {model} takes ~{budget}: send fewer files.",
+        "es": "en total el mensaje necesita ~{tokens} tokens y {model} acepta ~{budget}: envía menos archivos.",
+    },
     "att.pf.switch": {"en": ", or switch to {model}", "es": " o cambia a {model}"},
     # --- the preflight chip ---
-    "att.chip.pages": {"en": {"one": "1 p", "other": "{count} pp"}, "es": {"one": "1 pág.", "other": "{count} págs."}},
-    "att.chip.chars": {"en": "{chars} chars", "es": "{chars} caracteres"},
+    "att.chip.pages": {
+        "en": {"one": "1 page", "other": "{count} pages"},
+        "es": {"one": "1 página", "other": "{count} páginas"},
+    },
+    "att.chip.chars": {"en": "{chars} characters", "es": "{chars} caracteres"},
+    "att.chip.unreadable": {"en": "could not be read", "es": "no se pudo leer"},
     "att.chip.tokens": {"en": "~{tokens} tokens", "es": "~{tokens} tokens"},
     "att.chip.fits": {"en": "fits", "es": "cabe"},
     "att.chip.no_fit": {"en": "does not fit", "es": "no cabe"},

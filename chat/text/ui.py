@@ -13,33 +13,9 @@ TEXT: Table = {
     },
     "ui.show_older": {"en": "Show {count} older messages", "es": "Mostrar {count} mensajes anteriores"},
     "ui.converting": {"en": "Reading {name}: {done} of {total}", "es": "Leyendo {name}: {done} de {total}"},
-    # attachment chips and preflight
-    "ui.chip_pages": {
-        "en": {"one": "1 page", "other": "{count} pages"},
-        "es": {"one": "1 página", "other": "{count} páginas"},
-    },
-    "ui.chip_chars": {"en": "{count} characters", "es": "{count} caracteres"},
-    "ui.chip_tokens": {"en": "~{count} tokens", "es": "~{count} tokens"},
-    "ui.chip_fits": {"en": "fits", "es": "cabe"},
-    "ui.chip_no_fit": {"en": "does not fit", "es": "no cabe"},
-    "ui.chip_unreadable": {"en": "could not be read", "es": "no se pudo leer"},
-    "ui.pf_vision": {
-        "en": "{model} cannot see images: switch to {vision}, or send without this file.",
-        "es": "{model} no puede ver imágenes: cambia a {vision} o envía sin este archivo.",
-    },
-    "ui.pf_images": {
-        "en": "{count} images, but {model} takes at most {maximum} per request: send fewer pages or images.",
-        "es": "{count} imágenes, pero {model} acepta como máximo {maximum} por solicitud: envía menos.",
-    },
-    "ui.pf_tokens": {
-        "en": "needs ~{tokens} tokens, {model} takes ~{budget} per request: attach less, lower the max "
-        "output, or switch to {bigger}.",
-        "es": "necesita ~{tokens} tokens y {model} acepta ~{budget} por solicitud: adjunta menos, baja la "
-        "salida máxima o cambia a {bigger}.",
-    },
-    "ui.pf_total": {
-        "en": "together the message needs ~{tokens} tokens, {model} takes ~{budget}: send fewer files.",
-        "es": "en total el mensaje necesita ~{tokens} tokens y {model} acepta ~{budget}: envía menos archivos.",
+    "ui.images_dropped": {
+        "en": "This image was too large to keep with the draft: attach it again.",
+        "es": "Esta imagen era demasiado grande para guardarla con el borrador: adjúntala de nuevo.",
     },
     "ui.blocked": {
         "en": "Not sent yet: an attachment does not fit {model}. Nothing was sent to the provider.",
@@ -94,9 +70,14 @@ TEXT: Table = {
         "en": "Stopped: the reply was cut short at your request; the text that arrived is kept.",
         "es": "Detenido: la respuesta se interrumpió a petición tuya; se conserva el texto recibido.",
     },
-    "ui.via": {"en": "via {model} — {reason}", "es": "vía {model} — {reason}"},
-    "ui.via_rate_limited": {"en": "{provider} was rate limited", "es": "{provider} estaba limitando"},
-    "ui.via_down": {"en": "{provider} was unavailable", "es": "{provider} no estaba disponible"},
+    "ui.via_rate_limited": {
+        "en": "via {model} — {provider} was rate limited",
+        "es": "vía {model} — {provider} estaba limitando",
+    },
+    "ui.via_down": {
+        "en": "via {model} — {provider} was unavailable",
+        "es": "vía {model} — {provider} no estaba disponible",
+    },
     "ui.copy": {"en": "Copy", "es": "Copiar"},
     "ui.copy_help": {"en": "Use the copy icon at the top right.", "es": "Usa el icono de copiar arriba a la derecha."},
     "ui.regenerate": {"en": "Regenerate", "es": "Regenerar"},

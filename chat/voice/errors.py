@@ -28,7 +28,7 @@ from typing import Any
 
 from chat.attachments.words import looks
 from chat.errors import AttachmentError, ConfigError, RequestError, provider_label
-from chat.text import Lang, known, number, t
+from chat.text import Lang, has_sentence, number, t
 
 
 def duration_words(seconds: float, lang: Lang = "en") -> str:
@@ -49,7 +49,7 @@ def megabytes(size: int, lang: Lang = "en") -> str:
 
 def language_name(code: str, lang: Lang = "en") -> str:
     """'Spanish' / 'español' for 'es'; an unknown code is shown as it is."""
-    return t(f"voice.lang.{code}", lang) if known(f"voice.lang.{code}") else code
+    return t(f"voice.lang.{code}", lang) if has_sentence(f"voice.lang.{code}") else code
 
 
 def _word(name: str, value: Any, lang: Lang) -> Any:

@@ -8,71 +8,30 @@ import time
 
 import streamlit as st
 
-from chat import persist, ratelimit
-from chat.conversation import ChatState, quota_text
-from chat.service import Caller
-from chat.text import Lang, t
+from chat import (
+    ATTACHMENT_TYPES,
+    Caller,
+    ChatSession,
+    Lang,
+    load,
+    peek_quota,
+    provider_label,
+    quota_text,
+    retirement,
+    save_settings,
+    t,
+)
 from pages._ui import owner, sidebar, transcript, turn
 from pages._ui.session import caller as make_caller
 from pages._ui.session import lang as current_lang
 from pages._ui.session import replace, state, store
 
-FILE_TYPES = [
-    "png",
-    "jpg",
-    "jpeg",
-    "webp",
-    "gif",
-    "bmp",
-    "heic",
-    "heif",
-    "pdf",
-    "txt",
-    "md",
-    "markdown",
-    "csv",
-    "tsv",
-    "json",
-    "jsonl",
-    "yaml",
-    "yml",
-    "toml",
-    "xml",
-    "ini",
-    "log",
-    "sql",
-    "py",
-    "js",
-    "ts",
-    "tsx",
-    "jsx",
-    "html",
-    "css",
-    "sh",
-    "java",
-    "c",
-    "h",
-    "cpp",
-    "hpp",
-    "go",
-    "rs",
-    "rb",
-    "php",
-    "swift",
-    "kt",
-    "r",
-    "tex",
-]
 DISABLED = "_charla_input_disabled"
 
 
-def _quota(chat: ChatState, who: Caller) -> ratelimit.Quota | None:
-    return ratelimit.peek(session=who.session, ip=who.ip)
-
-
-def _meter(chat: ChatState, who: Caller, lang: Lang) -> None:
+def _meter(who: Caller, lang: Lang) -> None:
     """The quota line above the input; ticks every second while a slot is in use, and flips the input."""
-    quota = _quota(chat, who)
+    quota = peek_quota(session=who.session, ip=who.ip)
     if quota is None:
         return
     if quota.remaining == 0:
@@ -83,34 +42,48 @@ def _meter(chat: ChatState, who: Caller, lang: Lang) -> None:
         st.rerun(scope="app")
 
 
-def _follow_url(chat: ChatState, who: str | None) -> ChatState:
+def _follow_url(chat: ChatSession, who: str | None) -> ChatSession:
     """Open the conversation named by `?c=` (once; then it lives in session state), or put the open one there."""
     wanted = st.query_params.get("c")
     if wanted and wanted != chat.conversation_id:
-        loaded = persist.load(store(), wanted, who)
+        loaded = load(store(), wanted, who)
         if loaded is None:  # unknown, deleted, or another browser's: say so, never show anything of it
             st.query_params.pop("c", None)
-            return replace(ChatState(missing=True))
+            return replace(ChatSession(missing=True))
         return replace(loaded)
     if not wanted and chat.conversation_id:  # back from another page: keep the open conversation in the URL
         st.query_params["c"] = chat.conversation_id
     return chat
 
 
-def _say_moved(chat: ChatState, lang: Lang) -> None:
-    from chat.catalog import retirement
-    from chat.errors import provider_label
-
-    moved = retirement(chat.moved_from or "")
+def _notices(chat: ChatSession, lang: Lang) -> None:
+    if chat.missing:
+        st.info(t("ui.conv_missing", lang), icon=":material/search_off:")
+    moved = retirement(chat.moved_from) if chat.moved_from else None
     if moved is not None:
-        note = t(
-            "ui.model_moved",
-            lang,
-            model=moved.model,
-            provider=provider_label(moved.provider),
-            successor=chat.spec.label,
-        )
+        name = provider_label(moved.provider)
+        note = t("ui.model_moved", lang, model=moved.model, provider=name, successor=chat.spec.label)
         st.info(note, icon=":material/update:")
+
+
+def _composer(chat: ChatSession, who: Caller, lang: Lang) -> None:
+    quota = peek_quota(session=who.session, ip=who.ip)
+    exhausted = quota is not None and quota.remaining == 0
+    st.session_state[DISABLED] = exhausted
+    with st.bottom:
+        st.fragment(run_every=1.0 if quota is not None and quota.reset > 0 else None)(_meter)(who, lang)
+    wait = quota.reset if quota is not None else 0
+    placeholder = t("ui.quota_placeholder", lang, seconds=wait) if exhausted else t("ui.placeholder", lang)
+    value = st.chat_input(
+        placeholder,
+        key="composer",
+        accept_file="multiple",
+        file_type=ATTACHMENT_TYPES,
+        disabled=exhausted,
+        submit_mode="stop",
+    )
+    if value and chat.pending is None:
+        turn.take_submission(chat, value, lang)
 
 
 def render() -> None:
@@ -119,35 +92,13 @@ def render() -> None:
     lang = current_lang()
     me = owner.current()
     chat = _follow_url(state(), me)
-    if chat.missing:
-        st.info(t("ui.conv_missing", lang), icon=":material/search_off:")
-    if chat.moved_from:
-        _say_moved(chat, lang)
+    _notices(chat, lang)
     sidebar.render(chat, lang)
-    persist.save_settings(store(), chat)
+    save_settings(store(), chat)
     who = make_caller(chat)
     transcript.render(chat, lang, who)
-    quota = _quota(chat, who)
-    exhausted = quota is not None and quota.remaining == 0
-    st.session_state[DISABLED] = exhausted
-    ticking = quota is not None and quota.reset > 0
-    with st.bottom:
-        st.fragment(run_every=1.0 if ticking else None)(_meter)(chat, who, lang)
-    placeholder = (
-        t("ui.quota_placeholder", lang, seconds=quota.reset) if exhausted and quota else t("ui.placeholder", lang)
-    )
-    value = st.chat_input(
-        placeholder,
-        key="composer",
-        accept_file="multiple",
-        file_type=FILE_TYPES,
-        disabled=exhausted,
-        submit_mode="stop",
-    )
-    if value and chat.pending is None:
-        turn.take_submission(chat, value, lang)
-    if chat.pending is not None:
-        turn.run_pending(chat, lang, who, me)
+    _composer(chat, who, lang)
+    turn.run_pending(chat, lang, who, me)
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
     else:

@@ -6,11 +6,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from chat import persist
-from chat.catalog import known
-from chat.conversation import ChatState
-from chat.store import ConversationSummary, InvalidImport, Store
-from chat.text import Lang, t
+from chat import ConversationSummary, InvalidImport, Lang, Store, export, file_stem, import_file, known, t
 from pages._ui import owner
 from pages._ui.session import STATE, state, store
 from pages._ui.session import lang as current_lang
@@ -46,7 +42,7 @@ def _delete(conv_id: str, title: str, who: str | None) -> None:
     if store().delete(conv_id, owner=who):
         st.session_state[NOTICE] = title
         if state().conversation_id == conv_id:  # the chat page must not keep writing to it
-            st.session_state[STATE] = ChatState(session=state().session)
+            st.session_state[STATE] = state().fresh()
 
 
 def _import(db: Store, who: str | None) -> None:
@@ -56,7 +52,7 @@ def _import(db: Store, who: str | None) -> None:
         return
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # a fresh, empty uploader next run
     try:
-        st.session_state[OPEN] = persist.import_file(db, upload.getvalue(), who)
+        st.session_state[OPEN] = import_file(db, upload.getvalue(), who)
     except InvalidImport as e:
         st.session_state["_history_import_error"] = e
 
@@ -86,7 +82,7 @@ def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> N
                 )
                 st.button(t("ui.cancel", lang), key=f"del_no_{conv.id}", on_click=_cancel_delete)
             return
-        stem = persist.file_stem(conv.title)
+        stem = file_stem(conv.title)
         with st.container(horizontal=True, vertical_alignment="center"):
             st.button(
                 t("ui.open", lang),
@@ -103,7 +99,7 @@ def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> N
                 t("ui.export_md", lang),
                 key=f"md_{conv.id}",
                 icon=":material/download:",
-                data=lambda: persist.export(db, conv.id, who, "md"),
+                data=lambda: export(db, conv.id, who, "md"),
                 file_name=f"{stem}.md",
                 mime="text/markdown",
                 on_click="ignore",
@@ -113,7 +109,7 @@ def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> N
                 t("ui.export_json", lang),
                 key=f"json_{conv.id}",
                 icon=":material/download:",
-                data=lambda: persist.export(db, conv.id, who, "json"),
+                data=lambda: export(db, conv.id, who, "json"),
                 file_name=f"{stem}.json",
                 mime="application/json",
                 on_click="ignore",

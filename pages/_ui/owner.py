@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from chat import config
-from chat.store import is_owner_secret, new_owner_secret, owner_id
+from chat import is_owner_secret, is_production, new_owner_secret, owner_id
 
 COOKIE = "charla_owner"
 SECRET = "charla_owner_secret"
@@ -40,7 +39,7 @@ def _cookie() -> str | None:
 
 def current() -> str | None:
     """This browser's owner id (None in development). Sets the cookie from the page on a first visit."""
-    if not config.is_production():
+    if not is_production():
         return None
     secret = st.session_state.get(SECRET)
     if not is_owner_secret(secret):

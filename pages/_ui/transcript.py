@@ -6,24 +6,28 @@ import json
 
 import streamlit as st
 
-from chat import config, persist
-from chat.catalog import get_model, known, vision_model_for
-from chat.config import WINDOW_MESSAGES
-from chat.conversation import (
+from chat import (
+    WINDOW_MESSAGES,
+    Caller,
     ChatMessage,
-    ChatState,
-    chip,
-    in_context,
-    inspect_window,
+    ChatSession,
+    Lang,
+    Sentence,
+    attachment_chip,
+    compact,
+    fallback_model,
+    get_model,
+    known,
+    max_duration,
     metrics_text,
     outcome_text,
-    recheck,
     retired_text,
-    via_text,
+    set_feedback,
+    sync,
+    t,
+    text_in,
+    vision_model_for,
 )
-from chat.service import Caller, fallback_model
-from chat.text import Lang, t, text_in
-from chat.tokens import compact
 from pages._ui.session import state, store
 from pages._ui.sidebar import switch_model
 
@@ -31,72 +35,50 @@ from pages._ui.sidebar import switch_model
 
 
 def _retry(user_id: str) -> None:
-    state().queue(user_id)
+    state().retry(user_id)
 
 
 def _send_with(user_id: str, model_id: str) -> None:
-    chat = state()
-    msg = chat.find(user_id)
-    failed = known(msg.model or "") if msg is not None else None
-    via = None
-    if msg is not None and msg.error is not None and failed is not None:
-        lang: Lang = "es" if st.session_state.get("lang") == "es" else "en"
-        via = via_text(failed.provider, get_model(model_id), msg.error, lang)
-    chat.queue(user_id, model=model_id, via=via)
+    state().send_with(user_id, model_id)
 
 
 def _switch_and_send(user_id: str, model_id: str) -> None:
-    chat = state()
     switch_model(model_id)
-    msg = chat.find(user_id)
-    if msg is not None:
-        recheck(msg, chat.spec, chat.max_tokens, "en")
-        if not msg.blocked:
-            chat.queue(user_id)
+    state().switch_and_send(user_id, model_id)
 
 
 def _switch_and_resend(user_id: str, model_id: str) -> None:
     """The model is no longer served: the conversation moves to `model_id` and the message goes again."""
     switch_model(model_id)
-    state().queue(user_id)
+    state().retry(user_id)
 
 
 def _without(user_id: str, name: str) -> None:
     chat = state()
-    msg = chat.find(user_id)
-    if msg is None:
-        return
-    msg.attachments = [a for a in msg.attachments if a.name != name]
-    recheck(msg, chat.spec, chat.max_tokens, "en")
-    if not msg.blocked:
-        chat.queue(user_id)
-    else:  # still a draft: the store follows (it is rewritten from this message)
-        persist.sync(store(), chat, force_from=user_id)
+    if not chat.without(user_id, name):  # still a draft: the store follows (it is rewritten from this message)
+        sync(store(), chat, force_from=user_id)
 
 
 def _remove(user_id: str) -> None:
     chat = state()
-    msg = chat.find(user_id)
-    if msg is not None and msg.text:
-        st.session_state["composer"] = msg.text  # the typed text goes back into the box: nothing is lost
-    chat.remove(user_id)
-    persist.sync(store(), chat)
+    text = chat.remove(user_id)
+    if text:
+        st.session_state["composer"] = text  # the typed text goes back into the box: nothing is lost
+    sync(store(), chat)
 
 
 def _edit(user_id: str) -> None:
-    state().editing = user_id
-    msg = state().find(user_id)
+    chat = state()
+    chat.editing = user_id
+    msg = chat.find(user_id)
     st.session_state[f"edit_{user_id}"] = msg.text if msg else ""
 
 
 def _edit_done(user_id: str, send: bool) -> None:
     chat = state()
+    if send:
+        chat.edit(user_id, str(st.session_state.get(f"edit_{user_id}", "")))
     chat.editing = None
-    msg = chat.find(user_id)
-    if send and msg is not None:
-        msg.text = str(st.session_state.get(f"edit_{user_id}", msg.text))
-        msg.tokens = None
-        chat.queue(user_id)
 
 
 def _show_older() -> None:
@@ -104,6 +86,15 @@ def _show_older() -> None:
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
+
+
+def said(value: Sentence | str, lang: Lang) -> str:
+    """A caption kept as a sentence, in `lang` (an old stored one as it was)."""
+    return text_in(value, lang)
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "(").replace("]", ")")
 
 
 def attachments(msg: ChatMessage, lang: Lang) -> None:
@@ -114,18 +105,15 @@ def attachments(msg: ChatMessage, lang: Lang) -> None:
     for att in msg.attachments:
         icon = {"image": ":material/image:", "pdf": ":material/picture_as_pdf:"}.get(att.kind, ":material/draft:")
         color = "green" if att.sendable else "red"
-        st.markdown(f":{color}-badge[{icon} {_escape(chip(att, lang))}]")
-        if att.error or att.reason:
-            st.caption(att.error or att.reason or "")
+        st.markdown(f":{color}-badge[{icon} {_escape(attachment_chip(att, lang))}]")
+        why = att.why_not(lang)
+        if why:
+            st.caption(_escape(why))
         if att.notes:  # what was done to the file: cut pages, rotated, location removed, downscaled
             st.caption(" · ".join(text_in(note, lang) for note in att.notes))
 
 
-def _escape(text: str) -> str:
-    return text.replace("[", "(").replace("]", ")")
-
-
-def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last_user: bool) -> None:
+def _user(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller, is_last_user: bool) -> None:
     with st.chat_message("user"):
         if chat.editing == msg.id:
             st.text_area(t("ui.edit_label", lang), key=f"edit_{msg.id}")
@@ -136,8 +124,8 @@ def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last
                 st.button(t("ui.cancel", lang), key=f"ec_{msg.id}", on_click=_edit_done, args=(msg.id, False))
         elif msg.text:
             st.markdown(msg.text)
-        if msg.status == "blocked":  # why each file does not fit, for the current model, in the current language
-            recheck(msg, chat.spec, chat.max_tokens, lang)
+        if msg.status == "blocked":  # why each file does not fit the model chosen now
+            chat.recheck(msg)
         attachments(msg, lang)
         if msg.status == "blocked":
             _blocked_actions(chat, msg, lang)
@@ -155,67 +143,61 @@ def _user(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller, is_last
             )
 
 
-def _blocked_actions(chat: ChatState, msg: ChatMessage, lang: Lang) -> None:
+def _blocked_actions(chat: ChatSession, msg: ChatMessage, lang: Lang) -> None:
     st.warning(t("ui.blocked", lang, model=chat.spec.label), icon=":material/block:")
     with st.container(horizontal=True):
-        if any(a.kind == "image" or a.parts and not a.fits for a in msg.attachments) and not chat.spec.vision:
+        if any(a.images for a in msg.attachments) and not chat.spec.vision:
             vision = vision_model_for(chat.spec.provider)
-            st.button(
-                t("ui.switch_and_send", lang, model=vision.label),
-                key=f"sw_{msg.id}",
-                type="primary",
-                on_click=_switch_and_send,
-                args=(msg.id, vision.id),
-            )
+            label = t("ui.switch_and_send", lang, model=vision.label)
+            st.button(label, key=f"sw_{msg.id}", type="primary", on_click=_switch_and_send, args=(msg.id, vision.id))
         sendable = [a for a in msg.attachments if a.sendable]
         for i, att in enumerate(a for a in msg.attachments if not a.sendable):
             if msg.text or sendable or i > 0:
-                st.button(
-                    t("ui.send_without", lang, name=att.name),
-                    key=f"wo_{msg.id}_{i}",
-                    on_click=_without,
-                    args=(msg.id, att.name),
-                )
+                label = t("ui.send_without", lang, name=att.name)
+                st.button(label, key=f"wo_{msg.id}_{i}", on_click=_without, args=(msg.id, att.name))
         st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove, args=(msg.id,))
 
 
-def _failed_actions(chat: ChatState, msg: ChatMessage, lang: Lang, caller: Caller) -> None:
+def _failed_actions(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller) -> None:
+    error = msg.error
+    successor = error.successor if error is not None else None
     with st.container(horizontal=True):
-        successor = msg.error.params.get("successor") if msg.error is not None else None
-        if isinstance(successor, str) and known(successor) is not None:
-            st.button(
-                t("ui.switch_resend", lang, model=get_model(successor).label),
-                key=f"sr_{msg.id}",
-                icon=":material/swap_horiz:",
-                type="primary",
-                on_click=_switch_and_resend,
-                args=(msg.id, successor),
-            )
+        if successor and known(successor) is not None:
+            label = t("ui.switch_resend", lang, model=get_model(successor).label)
+            icon = ":material/swap_horiz:"
+            args = (msg.id, successor)
+            st.button(label, key=f"sr_{msg.id}", icon=icon, type="primary", on_click=_switch_and_resend, args=args)
+        kind = "secondary" if successor else "primary"
+        args = (msg.id,)
         st.button(
-            t("ui.retry", lang),
-            key=f"rt_{msg.id}",
-            icon=":material/refresh:",
-            type="secondary" if successor else "primary",
-            on_click=_retry,
-            args=(msg.id,),
+            t("ui.retry", lang), key=f"rt_{msg.id}", icon=":material/refresh:", type=kind, on_click=_retry, args=args
         )
-        if msg.error is not None and msg.error.fallback_ok:
+        if error is not None and error.fallback_ok:
             spec = known(msg.model or "") or chat.spec
-            other = fallback_model(spec, caller, needs_vision=any(a.kind == "image" for a in msg.attachments))
+            needs_vision = any(a.kind == "image" for a in msg.attachments)
+            other = fallback_model(spec, caller.keys, needs_vision=needs_vision)
             if other is not None:
-                st.button(
-                    t("ui.fallback_offer", lang, model=other.label),
-                    key=f"fb_send_{msg.id}",
-                    icon=":material/swap_horiz:",
-                    on_click=_send_with,
-                    args=(msg.id, other.id),
-                )
+                label = t("ui.fallback_offer", lang, model=other.label)
+                args = (msg.id, other.id)
+                st.button(label, key=f"fb_send_{msg.id}", icon=":material/swap_horiz:", on_click=_send_with, args=args)
         st.button(t("ui.remove", lang), key=f"rm_{msg.id}", icon=":material/delete:", on_click=_remove, args=(msg.id,))
 
 
-def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
+def reasoning_block(msg: ChatMessage, lang: Lang) -> None:
+    """A reply's thinking, folded above it, labelled with how long the model thought."""
+    if not msg.reasoning:
+        return
+    end = msg.ttft if msg.ttft is not None else msg.duration
+    label = t("ui.reasoning", lang)
+    if msg.ttfr is not None and end is not None:
+        label = t("ui.thought", lang, seconds=round(max(0.0, end - msg.ttfr), 1))
+    with st.expander(label, icon=":material/psychology:", expanded=False):
+        st.markdown(msg.reasoning)
+
+
+def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
     """Metrics, the outcome mark, copy, regenerate and feedback under a reply."""
-    mark = outcome_text(msg, lang, config.max_duration())
+    mark = outcome_text(msg, lang, max_duration())
     if msg.status == "failed":
         st.error(mark or "", icon=":material/error:")
     elif mark:
@@ -227,35 +209,19 @@ def reply_footer(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -
             st.code(msg.text, language=None, wrap_lines=True)
         if is_last and msg.reply_to and chat.pending is None:
             button = t("ui.retry", lang) if msg.status == "failed" else t("ui.regenerate", lang)
+            args = (msg.reply_to,)
             st.button(
-                button,
-                key=f"rg_{msg.id}",
-                icon=":material/refresh:",
-                type="tertiary",
-                on_click=_retry,
-                args=(msg.reply_to,),
+                button, key=f"rg_{msg.id}", icon=":material/refresh:", type="tertiary", on_click=_retry, args=args
             )
         default = None if msg.feedback is None else (1 if msg.feedback > 0 else 0)
         value = st.feedback("thumbs", key=f"fb_{msg.id}", on_change="ignore", default=default)
-        persist.set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
+        set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
 
 
-def reasoning_block(msg: ChatMessage, lang: Lang) -> None:
-    """A reply's thinking, folded above it, labelled with how long the model thought."""
-    if not msg.reasoning:
-        return
-    end = msg.ttft if msg.ttft is not None else msg.duration
-    label = t("ui.reasoning", lang)
-    if msg.ttfr is not None and end is not None:
-        label = t("ui.thought", lang, seconds=f"{max(0.0, end - msg.ttfr):.1f}")
-    with st.expander(label, icon=":material/psychology:", expanded=False):
-        st.markdown(msg.reasoning)
-
-
-def _assistant(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
+def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
     with st.chat_message("assistant"):
         if msg.via:
-            st.caption(f":material/swap_horiz: {msg.via}")
+            st.caption(f":material/swap_horiz: {said(msg.via, lang)}")
         moved = retired_text(msg, lang)
         if moved:
             st.caption(f":material/update: {moved}")
@@ -264,16 +230,12 @@ def _assistant(chat: ChatState, msg: ChatMessage, lang: Lang, is_last: bool) -> 
         reply_footer(chat, msg, lang, is_last)
 
 
-def render(chat: ChatState, lang: Lang, caller: Caller) -> None:
+def render(chat: ChatSession, lang: Lang, caller: Caller) -> None:
     """Draw the transcript (the newest `chat.shown` messages) in its stored order."""
     visible, hidden = chat.visible()
     if hidden:
-        st.button(
-            t("ui.show_older", lang, count=min(hidden, 50)),
-            icon=":material/expand_less:",
-            on_click=_show_older,
-            type="tertiary",
-        )
+        label = t("ui.show_older", lang, count=min(hidden, 50))
+        st.button(label, icon=":material/expand_less:", on_click=_show_older, type="tertiary")
     last_user, last_reply = chat.last_user(), chat.last_reply()
     for msg in visible:
         if msg.role == "user":
@@ -282,15 +244,14 @@ def render(chat: ChatState, lang: Lang, caller: Caller) -> None:
             _assistant(chat, msg, lang, msg is last_reply and chat.messages[-1] is msg)
 
 
-def inspector(chat: ChatState, lang: Lang) -> None:
+def inspector(chat: ChatSession, lang: Lang) -> None:
     """Which messages are in the window, their tokens, the total against the budget, and the last payload."""
-    view = inspect_window(chat)
+    view = chat.window_view()
     context = [m for m in chat.messages if m.id in view.tokens]
-    total = sum(1 for m in chat.messages if in_context(m))
-    older = max(0, total - len(context))
+    total = sum(1 for m in chat.messages if m.in_context)
     with st.expander(t("ui.inspector", lang), icon=":material/data_object:"):
         if view.too_large:
-            st.warning(t("ui.window_too_large", lang, model=chat.spec.label, budget=compact(view.budget)))
+            st.warning(t("ui.window_too_large", lang, model=chat.spec.label, budget=compact(view.budget, lang)))
         st.caption(
             t(
                 "ui.window_summary",
@@ -298,22 +259,20 @@ def inspector(chat: ChatState, lang: Lang) -> None:
                 count=len(view.inside),
                 total=total,
                 n=WINDOW_MESSAGES,
-                tokens=compact(view.total),
-                budget=compact(view.budget),
+                tokens=compact(view.total, lang),
+                budget=compact(view.budget, lang),
             )
         )
-        if older:
-            st.caption(t("ui.older_outside", lang, count=older))
+        if view.outside:
+            st.caption(t("ui.older_outside", lang, count=view.outside))
         rows = []
         for m in context:
             inside = m.id in view.inside
             mark = t("ui.in_window", lang) if inside else t("ui.outside", lang)
             who = t("ui.role_user", lang) if m.role == "user" else t("ui.role_assistant", lang)
             snippet = " ".join(m.text.split())[:60]
-            rows.append(
-                f"- {':green' if inside else ':gray'}[{mark}] **{who}** · ~{view.tokens.get(m.id, 0)} "
-                f"tokens · {_escape(snippet)}"
-            )
+            colour = ":green" if inside else ":gray"
+            rows.append(f"- {colour}[{mark}] **{who}** · ~{view.tokens.get(m.id, 0)} tokens · {_escape(snippet)}")
         if rows:
             st.markdown("\n".join(rows))
         last = chat.last_reply()
@@ -322,8 +281,3 @@ def inspector(chat: ChatState, lang: Lang) -> None:
             st.code(json.dumps(last.context.payload, indent=2, ensure_ascii=False), language="json")
         else:
             st.caption(t("ui.no_payload", lang))
-
-
-def model_label(model_id: str) -> str:
-    """A model's display name."""
-    return get_model(model_id).label

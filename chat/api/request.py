@@ -253,51 +253,70 @@ def clean_path(loc: Sequence[int | str], data: Any, missing: bool = False) -> li
     return path
 
 
+Described = tuple[str, dict[str, Any], str, dict[str, Any]]
+"""(zod code, its minimum/maximum, sentence key, sentence parameters)."""
+BOUNDS = ("greater_than_equal", "greater_than", "less_than_equal", "less_than")
+
+
+def _sized(kind: str, ctx: dict[str, Any], path: list[int | str]) -> Described:
+    """A list or string that is too short or too long (or a file that is too big)."""
+    messages = path == ["messages"]
+    if kind == "too_short":
+        minimum = ctx.get("min_length", 1)
+        return (
+            "too_small",
+            {"minimum": minimum},
+            "val.messages_min" if messages else "val.too_small",
+            {"minimum": minimum},
+        )
+    maximum = ctx.get("max_length", ctx.get("maximum"))
+    keys = {"too_long": "val.messages_max" if messages else "val.too_big", "string_too_long": "val.text_max"}
+    return "too_big", {"maximum": maximum}, keys.get(kind, "val.too_big"), {"maximum": maximum}
+
+
+def _bounded(kind: str, ctx: dict[str, Any]) -> Described:
+    """A number below its minimum or above its maximum."""
+    if kind.startswith("greater"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        return "too_small", {"minimum": bound}, "val.too_small", {"minimum": bound}
+    bound = ctx.get("le", ctx.get("lt"))
+    return "too_big", {"maximum": bound}, "val.too_big", {"maximum": bound}
+
+
+def _typed(kind: str, ctx: dict[str, Any], err: Any) -> Described:
+    """A missing field, a value of the wrong type or outside its choices, a custom check, anything else."""
+    if kind == "missing":
+        return "invalid_type", {}, "val.required", {}
+    if kind == "literal_error":
+        options = str(ctx.get("expected", "")).replace(" or ", ", ")
+        return "invalid_enum_value", {}, "val.invalid_enum", {"options": options}
+    if kind == "invalid_union_discriminator" or kind.startswith("union_tag"):
+        return "invalid_union_discriminator", {}, "val.invalid_enum", {"options": "'text' | 'image' | 'file'"}
+    if kind.startswith("val."):
+        return "custom", {}, kind, ctx
+    if kind.endswith(("_type", "_parsing")):
+        expected = kind.removesuffix("_type").removesuffix("_parsing")
+        return (
+            "invalid_type",
+            {},
+            "val.invalid_type",
+            {"expected": {"model": "object", "dict": "object"}.get(expected, expected)},
+        )
+    return "custom", {}, "val.invalid", {"reason": err.get("msg", kind)}
+
+
 def _detail(err: Any, data: Any, lang: Lang) -> dict[str, Any]:
     kind, ctx = err["type"], err.get("ctx") or {}
     path = clean_path(err["loc"], data, missing=kind == "missing")
     if "field" in ctx:
         path = [*path, ctx["field"]]
-    detail: dict[str, Any] = {"code": "custom", "path": path}
-    if kind == "too_short":
-        detail.update(code="too_small", minimum=ctx.get("min_length", 1))
-        ctx = {"minimum": detail["minimum"]}
-        key = "val.messages_min" if path == ["messages"] else "val.too_small"
-    elif kind in ("too_long", "string_too_long", "too_big_file"):
-        maximum = ctx.get("max_length", ctx.get("maximum"))
-        detail.update(code="too_big", maximum=maximum)
-        ctx = {"maximum": maximum}
-        key = {
-            "too_long": "val.messages_max" if path == ["messages"] else "val.too_big",
-            "string_too_long": "val.text_max",
-        }.get(kind, "val.too_big")
-    elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than", "range"):
-        low = kind.startswith("greater")
-        bound = ctx.get("ge", ctx.get("gt")) if low else ctx.get("le", ctx.get("lt", ctx.get("maximum")))
-        if kind == "range":
-            low, bound = False, ctx["maximum"]
-        detail.update(code="too_small" if low else "too_big", **({"minimum": bound} if low else {"maximum": bound}))
-        key = "val.too_small" if low else "val.too_big"
-        ctx = {"minimum": bound, "maximum": bound}
-    elif kind == "missing":
-        detail["code"] = "invalid_type"
-        key = "val.required"
-    elif kind == "literal_error":
-        detail["code"] = "invalid_enum_value"
-        key, ctx = "val.invalid_enum", {"options": str(ctx.get("expected", "")).replace(" or ", ", ")}
-    elif kind == "invalid_union_discriminator" or kind.startswith("union_tag"):
-        detail["code"] = "invalid_union_discriminator"
-        key, ctx = "val.invalid_enum", {"options": "'text' | 'image' | 'file'"}
-    elif kind.startswith("val."):
-        key = kind
-    elif kind.endswith(("_type", "_parsing")):
-        detail["code"] = "invalid_type"
-        expected = kind.removesuffix("_type").removesuffix("_parsing")
-        key, ctx = "val.invalid_type", {"expected": {"model": "object", "dict": "object"}.get(expected, expected)}
+    if kind in ("too_short", "too_long", "string_too_long", "too_big_file"):
+        code, bounds, key, params = _sized(kind, ctx, path)
+    elif kind in BOUNDS:
+        code, bounds, key, params = _bounded(kind, ctx)
     else:
-        key, ctx = "val.invalid", {"reason": err.get("msg", kind)}
-    detail["message"] = t(key, lang, **ctx)
-    return detail
+        code, bounds, key, params = _typed(kind, ctx, err)
+    return {"code": code, **bounds, "path": path, "message": t(key, lang, **params)}
 
 
 def validation_details(exc: ValidationError, data: Any, lang: Lang = "en") -> list[dict[str, Any]]:

@@ -87,38 +87,37 @@ def paced(
     Stop) leaves the reader thread to finish on its own once the source is cancelled.
     """
     inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
-
-    def read() -> None:
-        try:
-            for delta in deltas:  # text, or a reply's `Delta` (answer or reasoning: either is news to show)
-                inbox.put(delta if isinstance(delta, str) else str(getattr(delta, "text", "")))
-        except BaseException as e:  # handed over to the consumer, which re-raises it
-            inbox.put(e)
-        inbox.put(_END)
-
-    threading.Thread(target=read, name="charla-reply-reader", daemon=True).start()
+    threading.Thread(target=_read, args=(deltas, inbox), name="charla-reply-reader", daemon=True).start()
     coalescer = Coalescer(interval, clock=clock)
     failure: BaseException | None = None
     last_yield = clock()
-    while True:
-        timeout = min(heartbeat, coalescer.wait_time()) if coalescer.pending else heartbeat
-        try:
-            item = inbox.get(timeout=max(0.001, timeout))
-        except queue.Empty:
-            item = None
-        if item is _END:
-            break
+    while (item := _next(inbox, coalescer, heartbeat)) is not _END:
         if isinstance(item, BaseException):
             failure = item
-            continue
-        if isinstance(item, str):
+        elif isinstance(item, str):
             coalescer.add(item)
-        if coalescer.due():
+        if coalescer.due() or clock() - last_yield >= heartbeat:
             last_yield = clock()
-            yield Tick(coalescer.take())
-        elif clock() - last_yield >= heartbeat:
-            last_yield = clock()
-            yield Tick("")
+            yield Tick(coalescer.take() if coalescer.due() else "")
     yield Tick(coalescer.take(), done=True)
     if failure is not None:
         raise failure
+
+
+def _read(deltas: Iterable[object], inbox: queue.SimpleQueue[object]) -> None:
+    """The reader thread: every delta's text (answer or reasoning: either is news to show), then the end."""
+    try:
+        for delta in deltas:
+            inbox.put(delta if isinstance(delta, str) else str(getattr(delta, "text", "")))
+    except BaseException as e:  # handed over to the consumer, which re-raises it
+        inbox.put(e)
+    inbox.put(_END)
+
+
+def _next(inbox: queue.SimpleQueue[object], coalescer: Coalescer, heartbeat: float) -> object:
+    """The next item, or None when it is time to flush or to beat."""
+    timeout = min(heartbeat, coalescer.wait_time()) if coalescer.pending else heartbeat
+    try:
+        return inbox.get(timeout=max(0.001, timeout))
+    except queue.Empty:
+        return None

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from chat.api.request import parse_request, validation_details
 from chat.schema import FilePart, ImagePart, TextPart
-from chat.wire import parse_request, validation_details
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nrest").decode()
 
