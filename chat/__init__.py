@@ -22,6 +22,7 @@ from chat.present import (
     quota_text,
     retired_text,
 )
+from chat.providers.clients import SessionKeys
 from chat.ratelimit import peek as peek_quota
 from chat.reply import Reply
 from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, TextPart
@@ -61,6 +62,7 @@ __all__ = [
     "Offer",
     "Reply",
     "Sentence",
+    "SessionKeys",
     "Store",
     "TextPart",
     "Turn",

@@ -18,9 +18,10 @@ from starlette.testclient import TestClient
 
 from chat.api import routes
 from tests.fakes import FakeUpstream
+from tests.fakes.provider import InProcess
 from tests.live import LiveServer, free_port
 
-__all__ = ["LiveServer", "free_port", "live_server", "make_client", "sse_events"]
+__all__ = ["LiveServer", "api_here", "free_port", "live_server", "make_client", "sse_events"]
 
 LOOPBACK = ("127.0.0.1", 50000)
 CURL = shutil.which("curl")
@@ -64,6 +65,13 @@ def make_client(client: tuple[str, int] = LOOPBACK) -> TestClient:
 @pytest.fixture
 def api(upstream: FakeUpstream) -> Iterator[TestClient]:
     """The API routes in-process, with the fake upstream behind them."""
+    with make_client() as client:
+        yield client
+
+
+@pytest.fixture
+def api_here(inprocess: InProcess) -> Iterator[TestClient]:
+    """The API routes in-process, with the in-process providers behind them (no socket, no SDK)."""
     with make_client() as client:
         yield client
 

@@ -15,6 +15,7 @@ if str(REPO) not in sys.path:  # so `tests.fakes` and `chat` import however pyte
 
 from chat import ratelimit  # noqa: E402
 from tests.fakes import FakeUpstream  # noqa: E402
+from tests.fakes.provider import InProcess  # noqa: E402
 
 pytest_plugins = ["tests.browser"]  # the live server, Chromium and page fixtures of the browser tests
 
@@ -48,6 +49,21 @@ def upstream(upstream_server: FakeUpstream, clean_env: None, monkeypatch: pytest
         monkeypatch.setenv(f"{vendor}_BASE_URL", upstream_server.url)
         monkeypatch.setenv(f"{vendor}_API_KEY", "test-key")
     return upstream_server
+
+
+@pytest.fixture
+def inprocess(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[InProcess]:
+    """Groq and Mistral in this process (tests/fakes/provider.py), with server keys for both."""
+    from chat import catalog
+    from chat.providers import substitute
+
+    for vendor in ("GROQ", "MISTRAL"):
+        monkeypatch.setenv(f"{vendor}_API_KEY", "test-key")
+    catalog.CACHE.drop()
+    fake = InProcess()
+    with substitute(fake.factory):
+        yield fake
+    catalog.CACHE.drop()
 
 
 @pytest.fixture(scope="session")

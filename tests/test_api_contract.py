@@ -9,9 +9,10 @@ from starlette.testclient import TestClient
 
 from tests import api_fixtures
 from tests.api_fixtures import body, event_types, make_client, sse_events, streamed_text, user
-from tests.fakes import FakeUpstream, Script
+from tests.fakes import Script
+from tests.fakes.provider import InProcess
 
-api = api_fixtures.api
+api = api_fixtures.api_here
 
 ES = {"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}
 RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
@@ -35,8 +36,8 @@ def assert_rate_headers(headers: Any) -> None:
 # --- 200 ----------------------------------------------------------------------------------------------------------
 
 
-def test_stream_follows_the_ui_message_protocol(api: TestClient, upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="Hola qué tal", usage=(11, 3)))
+def test_stream_follows_the_ui_message_protocol(api: TestClient, inprocess: InProcess) -> None:
+    inprocess.script(Script(text="Hola qué tal", usage=(11, 3)))
     r = api.post("/api/chat", json=body("hi"))
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/event-stream")
@@ -58,16 +59,16 @@ def test_stream_follows_the_ui_message_protocol(api: TestClient, upstream: FakeU
     assert meta["usage"] == {"inputTokens": 11, "outputTokens": 3, "totalTokens": 14}
 
 
-def test_default_model_and_mistral_models(api: TestClient, upstream: FakeUpstream) -> None:
+def test_default_model_and_mistral_models(api: TestClient, inprocess: InProcess) -> None:
     assert api.post("/api/chat", json=body("a")).status_code == 200
-    assert upstream.chat_requests("groq")[-1].model == "openai/gpt-oss-20b"
+    assert inprocess.chat_requests("groq")[-1].model == "openai/gpt-oss-20b"
     r = api.post("/api/chat", json=body("b", model="mistral-small-latest"))
     assert r.status_code == 200, r.text
-    assert upstream.chat_requests("mistral")[-1].model == "mistral-small-latest"
+    assert inprocess.chat_requests("mistral")[-1].model == "mistral-small-latest"
     assert streamed_text(sse_events(r.text)) == "Echo: b"
 
 
-def test_ai_sdk_ui_messages_are_accepted(api: TestClient, upstream: FakeUpstream) -> None:
+def test_ai_sdk_ui_messages_are_accepted(api: TestClient, inprocess: InProcess) -> None:
     payload = {
         "id": "chat-1",
         "trigger": "submit-message",
@@ -79,19 +80,19 @@ def test_ai_sdk_ui_messages_are_accepted(api: TestClient, upstream: FakeUpstream
     assert streamed_text(sse_events(r.text)) == "Echo: yo"
 
 
-def test_window_sends_at_most_eight_messages(api: TestClient, upstream: FakeUpstream) -> None:
+def test_window_sends_at_most_eight_messages(api: TestClient, inprocess: InProcess) -> None:
     turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"} for i in range(11)]
     turns.append(user("last one"))
     r = api.post("/api/chat", json={"messages": [{"role": "system", "content": "be brief"}, *turns]})
     assert r.status_code == 200
-    sent = upstream.chat_requests()[-1].messages
+    sent = inprocess.chat_requests()[-1].messages
     non_system = [m for m in sent if m["role"] != "system"]
     assert len(non_system) <= 8 and len(sent) <= 9
     assert non_system[-1]["content"] == "last one"
 
 
-def test_mid_stream_drop_is_an_error_event_after_deltas(api: TestClient, upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="one two three four five six", drop_after=3))
+def test_mid_stream_drop_is_an_error_event_after_deltas(api: TestClient, inprocess: InProcess) -> None:
+    inprocess.script(Script(text="one two three four five six", drop_after=3))
     r = api.post("/api/chat", json=body("hi"), headers=ES)
     assert r.status_code == 200
     events = sse_events(r.text)
@@ -103,17 +104,17 @@ def test_mid_stream_drop_is_an_error_event_after_deltas(api: TestClient, upstrea
     assert types[-2:] == ["finish", "[DONE]"] and events[-2]["finishReason"] == "error"
 
 
-def test_mid_stream_error_event_from_upstream(api: TestClient, upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="a b c d", error_after=2))
+def test_mid_stream_error_event_from_upstream(api: TestClient, inprocess: InProcess) -> None:
+    inprocess.script(Script(text="a b c d", error_after=2))
     events = sse_events(api.post("/api/chat", json=body("hi")).text)
     assert "error" in event_types(events) and streamed_text(events) == "a b "
 
 
 def test_reply_cut_at_max_duration_ends_normally(
-    api: TestClient, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+    api: TestClient, inprocess: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHARLA_MAX_DURATION", "0.6")
-    upstream.script(Script(text=" ".join(["word"] * 40), delay=0.05))
+    inprocess.script(Script(text=" ".join(["word"] * 40), delay=0.05))
     events = sse_events(api.post("/api/chat", json=body("hi")).text)
     types = event_types(events)
     assert "error" not in types and types[-4:] == ["text-end", "finish-step", "finish", "[DONE]"]
@@ -195,13 +196,13 @@ def test_wrong_content_type_is_415(api: TestClient) -> None:
     assert r.status_code == 415 and "application/json" in r.json()["error"]
 
 
-def test_image_for_a_model_without_vision_says_to_switch(api: TestClient, upstream: FakeUpstream) -> None:
+def test_image_for_a_model_without_vision_says_to_switch(api: TestClient, inprocess: InProcess) -> None:
     parts = [{"type": "text", "text": "what"}, {"type": "image", "imageUrl": "https://example.com/a.jpg"}]
     r = api.post("/api/chat", json={"messages": [{"role": "user", "content": {"parts": parts}}]})
     assert r.status_code == 400
     message = r.json()["details"][0]["message"]
     assert "cannot see images" in message and "vision" in message
-    assert upstream.chat_requests() == []
+    assert inprocess.chat_requests() == []
 
 
 # --- 401 / 413 / 429 / 500 ----------------------------------------------------------------------------------------
@@ -282,32 +283,30 @@ def test_unexpected_failure_is_a_500_without_internals(api: TestClient, monkeypa
 # --- client IP ------------------------------------------------------------------------------------------------------
 
 
-def test_development_lets_loopback_in(upstream: FakeUpstream) -> None:
+def test_development_lets_loopback_in(inprocess: InProcess) -> None:
     with make_client(("127.0.0.1", 1)) as client:
         assert client.post("/api/chat", json=body("hi")).status_code == 200
 
 
 @pytest.mark.parametrize("peer", ["127.0.0.1", "10.1.2.3", "::1", "testclient"])
-def test_production_refuses_non_public_peers(
-    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch, peer: str
-) -> None:
+def test_production_refuses_non_public_peers(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch, peer: str) -> None:
     monkeypatch.setenv("CHARLA_ENV", "production")
     with make_client((peer, 1)) as client:
         r = client.post("/api/chat", json=body("hi"), headers=ES)
     assert r.status_code == 400
     assert r.json()["error"] == "Invalid request format"
     assert "dirección" in r.json()["details"][0]["message"]
-    assert upstream.chat_requests() == []
+    assert inprocess.chat_requests() == []
 
 
-def test_production_accepts_a_public_peer(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_accepts_a_public_peer(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARLA_ENV", "production")
     with make_client(("203.0.114.9", 1)) as client:  # 203.0.114.0/24 is public (203.0.113.0/24 is TEST-NET-3)
         assert client.post("/api/chat", json=body("hi")).status_code == 200
 
 
 def test_forwarded_for_is_ignored_without_trusted_proxies(
-    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+    inprocess: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CHARLA_ENV", "production")
     with make_client(("127.0.0.1", 1)) as client:
@@ -315,9 +314,7 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(
     assert r.status_code == 400
 
 
-def test_forwarded_for_is_walked_behind_trusted_proxies(
-    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_forwarded_for_is_walked_behind_trusted_proxies(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARLA_ENV", "production")
     monkeypatch.setenv("CHARLA_IP_RATE_LIMIT", "5/60")
     monkeypatch.setenv("CHARLA_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")

@@ -35,7 +35,7 @@ def test_refresh_and_forged_forwarded_for_keep_the_ip_limit(
     page = first.new_page()
     open_chat(page, one_per_ip.url)
     type_and_send(page, "the only message this minute")
-    page.get_by_text("Echo: the only message this minute", exact=True).wait_for(timeout=15_000)
+    page.get_by_text("Echo: the only message this minute", exact=True).first.wait_for(timeout=15_000)
     settle(page)
     page.reload()  # a new Streamlit session: the per-session quota is fresh, the IP's is not
     open_chat(page, one_per_ip.url)

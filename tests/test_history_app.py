@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 from chat import persist
 from chat.store import Store, new_owner_secret, owner_id, shared_store
 from pages._ui.owner import SECRET
-from tests.fakes import FakeUpstream, Script
+from tests.fakes import Script
+from tests.fakes.provider import InProcess
 from tests.test_ui_app import PAGE, _png, all_text, button, fresh_process_state, send, texts  # noqa: F401
 
 HISTORY = str(Path(PAGE).with_name("history_view.py"))
@@ -36,8 +37,8 @@ def only_conversation() -> str:
     return rows[0].id
 
 
-def test_user_message_is_stored_before_the_provider_answers(upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="late answer", first_delay=1.5))
+def test_user_message_is_stored_before_the_provider_answers(inprocess: InProcess) -> None:
+    inprocess.script(Script(text="late answer", first_delay=1.5))
     seen: list[tuple[str, str, str]] = []
     done = threading.Event()
 
@@ -66,7 +67,7 @@ def test_user_message_is_stored_before_the_provider_answers(upstream: FakeUpstre
     assert at.query_params["c"] == only_conversation()
 
 
-def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: FakeUpstream) -> None:
+def test_a_fresh_session_with_c_restores_messages_chips_and_settings(inprocess: InProcess) -> None:
     at = app()
     at.text_area(key="system_prompt").set_value("Be brief.")
     at.slider(key="temp_openai/gpt-oss-20b").set_value(0.4)
@@ -89,7 +90,7 @@ def test_a_fresh_session_with_c_restores_messages_chips_and_settings(upstream: F
     assert stored is not None and stored.settings["system_prompt"] == "Be brief."
 
 
-def test_image_thumbnail_comes_back(upstream: FakeUpstream) -> None:
+def test_image_thumbnail_comes_back(inprocess: InProcess) -> None:
     at = app()
     at.selectbox(key="model").set_value("qwen/qwen3.8-27b").run()
     at.chat_input[0].upload("sun.png", _png(), "image/png")
@@ -99,8 +100,8 @@ def test_image_thumbnail_comes_back(upstream: FakeUpstream) -> None:
     assert "sun.png" in all_text(again)
 
 
-def test_regenerate_drops_the_later_messages_in_the_store(upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="first try"), Script(text="second try"))
+def test_regenerate_drops_the_later_messages_in_the_store(inprocess: InProcess) -> None:
+    inprocess.script(Script(text="first try"), Script(text="second try"))
     at = app()
     send(at, "q")
     button(at, "Regenerate").click().run()
@@ -108,8 +109,8 @@ def test_regenerate_drops_the_later_messages_in_the_store(upstream: FakeUpstream
     assert [(m.role, m.text) for m in rows] == [("user", "q"), ("assistant", "second try")]
 
 
-def test_failed_and_stopped_marks_come_back(upstream: FakeUpstream) -> None:
-    upstream.script(Script(status=500))
+def test_failed_and_stopped_marks_come_back(inprocess: InProcess) -> None:
+    inprocess.script(Script(status=500))
     at = app()
     send(at, "will fail")
     conv_id = at.query_params["c"]
@@ -118,14 +119,14 @@ def test_failed_and_stopped_marks_come_back(upstream: FakeUpstream) -> None:
     assert button(again, "Retry")
 
 
-def test_unknown_c_shows_a_message_and_a_fresh_chat(upstream: FakeUpstream) -> None:
+def test_unknown_c_shows_a_message_and_a_fresh_chat(inprocess: InProcess) -> None:
     at = app(c="no-such-conversation")
     assert "could not be opened" in all_text(at)
     assert not at.chat_message
     assert "c" not in at.query_params
 
 
-def test_another_browsers_c_shows_nothing(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_browsers_c_shows_nothing(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARLA_ENV", "production")
     alice, bob = new_owner_secret(), new_owner_secret()
     at = app(secret=alice)
@@ -140,7 +141,7 @@ def test_another_browsers_c_shows_nothing(upstream: FakeUpstream, monkeypatch: p
     assert texts(app(c=conv_id, secret=alice), "user") == ["alice's secret plan"]
 
 
-def test_new_chat_clears_c(upstream: FakeUpstream) -> None:
+def test_new_chat_clears_c(inprocess: InProcess) -> None:
     at = app()
     send(at, "one")
     button(at, "New chat").click().run()
@@ -193,7 +194,7 @@ def test_rename_and_delete_with_confirmation() -> None:
     assert "Deleted" in " ".join(e.value for e in at.success)
 
 
-def test_export_buttons_and_their_content(upstream: FakeUpstream) -> None:
+def test_export_buttons_and_their_content(inprocess: InProcess) -> None:
     at = app()
     send(at, "export me")
     conv_id = at.query_params["c"]
@@ -208,7 +209,7 @@ def test_export_buttons_and_their_content(upstream: FakeUpstream) -> None:
     assert persist.export(shared_store(), conv_id, owner_id(new_owner_secret()), "json") == ""
 
 
-def test_import_good_and_bad_files(upstream: FakeUpstream) -> None:
+def test_import_good_and_bad_files(inprocess: InProcess) -> None:
     at = app()
     send(at, "travel far")
     conv_id = at.query_params["c"]
@@ -224,8 +225,8 @@ def test_import_good_and_bad_files(upstream: FakeUpstream) -> None:
 # --- restore looks exactly as it did (m005) -----------------------------------------------------------------------
 
 
-def test_a_stored_error_comes_back_in_spanish(upstream: FakeUpstream) -> None:
-    upstream.script(Script(status=500))
+def test_a_stored_error_comes_back_in_spanish(inprocess: InProcess) -> None:
+    inprocess.script(Script(status=500))
     at = app()
     send(at, "will fail")
     english = at.error[0].value
@@ -236,8 +237,8 @@ def test_a_stored_error_comes_back_in_spanish(upstream: FakeUpstream) -> None:
     assert "Reintentar" not in english
 
 
-def test_a_fallback_reply_keeps_its_via_caption(upstream: FakeUpstream) -> None:
-    upstream.script(Script(status=429, retry_after=20))
+def test_a_fallback_reply_keeps_its_via_caption(inprocess: InProcess) -> None:
+    inprocess.script(Script(status=429, retry_after=20))
     at = app()
     send(at, "hello")
     button(at, "Send with Mistral Small 4 (vision) instead").click().run()
@@ -246,7 +247,7 @@ def test_a_fallback_reply_keeps_its_via_caption(upstream: FakeUpstream) -> None:
     assert any("via Mistral Small 4 (vision) — Groq was rate limited" in c for c in via)
 
 
-def test_a_blocked_draft_survives_a_refresh_then_is_sent(upstream: FakeUpstream) -> None:
+def test_a_blocked_draft_survives_a_refresh_then_is_sent(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "what colour?")
@@ -257,13 +258,13 @@ def test_a_blocked_draft_survives_a_refresh_then_is_sent(upstream: FakeUpstream)
     assert len(again.chat_message[0].image) == 1 and "Not sent yet" in " ".join(w.value for w in again.warning)
     assert any("cannot see images" in c.value for c in again.chat_message[0].caption)
     button(again, "Switch to Qwen3.8 27B (vision) and send").click().run()
-    parts = upstream.chat_requests()[0].body["messages"][-1]["content"]
+    parts = inprocess.chat_requests()[0].body["messages"][-1]["content"]
     assert any(p["type"] == "image_url" and p["image_url"]["url"].startswith("data:image/") for p in parts)
     rows = shared_store().messages(conv_id)
     assert [(m.role, m.status) for m in rows] == [("user", "finished"), ("assistant", "finished")]
 
 
-def test_a_blocked_draft_survives_a_refresh_then_is_removed(upstream: FakeUpstream) -> None:
+def test_a_blocked_draft_survives_a_refresh_then_is_removed(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "keep my words")
@@ -271,20 +272,20 @@ def test_a_blocked_draft_survives_a_refresh_then_is_removed(upstream: FakeUpstre
     button(again, "Remove").click().run()
     assert not again.chat_message and again.chat_input[0].proto.value == "keep my words"
     assert shared_store().messages(at.query_params["c"]) == []
-    assert upstream.chat_requests() == []
+    assert inprocess.chat_requests() == []
 
 
-def test_a_blocked_draft_restored_can_be_sent_without_its_image(upstream: FakeUpstream) -> None:
+def test_a_blocked_draft_restored_can_be_sent_without_its_image(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "just text please")
     again = app(c=at.query_params["c"])
     button(again, "Send without red.png").click().run()
-    assert upstream.chat_requests()[0].last_user_text == "just text please"
+    assert inprocess.chat_requests()[0].last_user_text == "just text please"
     assert [m.status for m in shared_store().messages(at.query_params["c"])] == ["finished", "finished"]
 
 
-def test_an_old_plain_english_error_row_still_restores(upstream: FakeUpstream) -> None:
+def test_an_old_plain_english_error_row_still_restores(inprocess: InProcess) -> None:
     store = shared_store()
     conv = store.create_conversation(owner=None, model="openai/gpt-oss-20b", settings={})
     row = store.add_message(conv.id, role="user", text="from long ago")

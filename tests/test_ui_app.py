@@ -1,4 +1,4 @@
-"""The chat page through Streamlit's AppTest, against the fake Groq/Mistral upstream."""
+"""The chat page through AppTest, on the in-process Groq and Mistral (the HTTP fake where the wire matters)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from chat import ratelimit
 from tests.fakes import FakeUpstream, Script
+from tests.fakes.provider import InProcess
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "chat_view.py")
 ROUTER = str(Path(__file__).resolve().parents[1] / "pages" / "router.py")
@@ -54,29 +55,29 @@ def all_text(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
-def test_send_streams_and_shows_metrics(upstream: FakeUpstream) -> None:
-    upstream.script(Script(text="Hello **world**, nice to meet you.", usage=(11, 9), delay=0.03))
+def test_send_streams_and_shows_metrics(inprocess: InProcess) -> None:
+    inprocess.script(Script(text="Hello **world**, nice to meet you.", usage=(11, 9), delay=0.03))
     at = app()
     send(at, "hi there")
     assert texts(at, "user") == ["hi there"]
     assert texts(at, "assistant")[0].startswith("Hello **world**, nice to meet you.")
     captions = [c.value for c in at.chat_message[-1].caption]
     assert any("GPT-OSS 20B · 11 → 9 tokens · first token" in c and "tokens/s" in c for c in captions)
-    body = upstream.chat_requests("groq")[0].body
+    body = inprocess.chat_requests("groq")[0].body
     assert [m["role"] for m in body["messages"]] == ["user"]
     assert body["temperature"] == 1.0 and body["max_completion_tokens"] == 1000 and body["stream"] is True
     assert body["reasoning_effort"] == "low" and "reasoning_format" not in body  # gpt-oss takes only the effort
     assert len(at.feedback) == 1
 
 
-def test_system_prompt_and_settings_reach_the_upstream(upstream: FakeUpstream) -> None:
+def test_system_prompt_and_settings_reach_the_upstream(inprocess: InProcess) -> None:
     at = app()
     at.text_area(key="system_prompt").set_value("Answer in haiku.")
     at.slider(key="temp_openai/gpt-oss-20b").set_value(1.3)
     at.slider(key="maxout_openai/gpt-oss-20b").set_value(300)
     at.run()
     send(at, "sea")
-    body = upstream.chat_requests("groq")[0].body
+    body = inprocess.chat_requests("groq")[0].body
     assert body["messages"][0] == {"role": "system", "content": "Answer in haiku."}
     assert body["temperature"] == pytest.approx(1.3) and body["max_completion_tokens"] == 300
 
@@ -89,12 +90,11 @@ def test_system_prompt_and_settings_reach_the_upstream(upstream: FakeUpstream) -
         (Script(status=413), {}, ["413", "too large"]),
         (Script(status=429, retry_after=9), {}, ["429", "9 s"]),
         (Script(status=503), {}, ["unavailable", "503"]),
-        (Script(stall_after=0, stall_seconds=5), {"CHARLA_UPSTREAM_TIMEOUT": "1"}, ["did not answer in time"]),
     ],
-    ids=["missing-key", "404", "413", "429", "5xx", "timeout"],
+    ids=["missing-key", "404", "413", "429", "5xx"],
 )
 def test_errors_keep_the_message_and_retry_works(
-    upstream: FakeUpstream,
+    inprocess: InProcess,
     monkeypatch: pytest.MonkeyPatch,
     script: Script | None,
     env: dict[str, str],
@@ -103,7 +103,17 @@ def test_errors_keep_the_message_and_retry_works(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     if script is not None:
-        upstream.script(script)
+        inprocess.script(script)
+    error_then_retry(monkeypatch, expect)
+
+
+def test_a_silent_upstream_times_out_and_retry_works(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARLA_UPSTREAM_TIMEOUT", "1")  # a read timeout is the SDK's: the HTTP fake, not in-process
+    upstream.script(Script(stall_after=0, stall_seconds=5))
+    error_then_retry(monkeypatch, ["did not answer in time"])
+
+
+def error_then_retry(monkeypatch: pytest.MonkeyPatch, expect: list[str]) -> None:
     at = app()
     send(at, "keep me")
     assert texts(at, "user") == ["keep me"]
@@ -119,7 +129,7 @@ def test_errors_keep_the_message_and_retry_works(
     assert not at.error
 
 
-def test_wrong_session_key_says_401_and_where(upstream: FakeUpstream) -> None:
+def test_wrong_session_key_says_401_and_where(inprocess: InProcess) -> None:
     at = app()
     at.text_input(key="key_groq").set_value("bad-key").run()
     assert "Using your key for this session" in all_text(at)
@@ -128,7 +138,7 @@ def test_wrong_session_key_says_401_and_where(upstream: FakeUpstream) -> None:
     assert "bad-key" not in all_text(at)
 
 
-def test_key_status_lines(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_status_lines(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MISTRAL_API_KEY")
     at = app()
     text = all_text(at)
@@ -137,7 +147,7 @@ def test_key_status_lines(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatc
     assert "test-key" not in text
 
 
-def test_rate_limit_disables_sending_with_a_countdown(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rate_limit_disables_sending_with_a_countdown(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARLA_RATE_LIMIT", "2/60")
     at = app()
     assert "2 of 2 messages left" in all_text(at)
@@ -147,10 +157,10 @@ def test_rate_limit_disables_sending_with_a_countdown(upstream: FakeUpstream, mo
     send(at, "two")
     assert at.chat_input[0].disabled
     assert "Limit of 2 messages reached: you can send again in" in " ".join(w.value for w in at.warning)
-    assert len(upstream.chat_requests()) == 2
+    assert len(inprocess.chat_requests()) == 2
 
 
-def test_inspector_marks_eight_of_twelve_in_window(upstream: FakeUpstream) -> None:
+def test_inspector_marks_eight_of_twelve_in_window(inprocess: InProcess) -> None:
     at = app()
     for i in range(6):
         send(at, f"message {i}")
@@ -160,12 +170,12 @@ def test_inspector_marks_eight_of_twelve_in_window(upstream: FakeUpstream) -> No
     rows = [m.value for m in at.markdown if "in window" in m.value or "outside" in m.value]
     listing = "\n".join(rows)
     assert listing.count("in window") == 8 and listing.count("outside") == 2
-    sent = upstream.chat_requests()[-1].body["messages"]
+    sent = inprocess.chat_requests()[-1].body["messages"]
     assert len(sent) == 7 and sent[0]["role"] == "user"  # 11 messages, last 8, never starting on a reply
     assert any('"model": "openai/gpt-oss-20b"' in c.value for c in at.code)
 
 
-def test_temperature_bounds_follow_the_model_and_clamp_with_a_note(upstream: FakeUpstream) -> None:
+def test_temperature_bounds_follow_the_model_and_clamp_with_a_note(inprocess: InProcess) -> None:
     at = app()
     assert at.slider(key="temp_openai/gpt-oss-20b").max == 2.0
     at.slider(key="temp_openai/gpt-oss-20b").set_value(1.9).run()
@@ -174,10 +184,10 @@ def test_temperature_bounds_follow_the_model_and_clamp_with_a_note(upstream: Fak
     assert at.slider(key="temp_mistral-small-latest").value == 1.5
     assert any("Temperature set to 1.5" in i.value for i in at.info)
     send(at, "hola")
-    assert upstream.chat_requests("mistral")[0].body["temperature"] == 1.5
+    assert inprocess.chat_requests("mistral")[0].body["temperature"] == 1.5
 
 
-def test_spanish_everywhere(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spanish_everywhere(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GROQ_API_KEY")
     monkeypatch.delenv("MISTRAL_API_KEY")
     at = app(ROUTER)
@@ -190,43 +200,43 @@ def test_spanish_everywhere(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPa
     assert "Settings" not in text and "Retry" not in [b.label for b in at.button]
 
 
-def test_fallback_offer_on_429_when_both_keys_exist(upstream: FakeUpstream) -> None:
-    upstream.script(Script(status=429, retry_after=20))
+def test_fallback_offer_on_429_when_both_keys_exist(inprocess: InProcess) -> None:
+    inprocess.script(Script(status=429, retry_after=20))
     at = app()
     send(at, "hello")
     assert "429" in at.error[0].value
     button(at, "Send with Mistral Small 4 (vision) instead").click().run()
-    assert upstream.chat_requests("mistral")[0].last_user_text == "hello"
+    assert inprocess.chat_requests("mistral")[0].last_user_text == "hello"
     assert texts(at, "assistant")[0].startswith("Echo: hello")
     via = [c.value for c in at.chat_message[-1].caption]
     assert any("via Mistral Small 4 (vision) — Groq was rate limited" in c for c in via)
 
 
-def test_no_fallback_offer_without_the_other_key(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_fallback_offer_without_the_other_key(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MISTRAL_API_KEY")
-    upstream.script(Script(status=503))
+    inprocess.script(Script(status=503))
     at = app()
     send(at, "hello")
     assert not [b for b in at.button if "instead" in b.label]
 
 
-def test_automatic_fallback_when_turned_on(upstream: FakeUpstream) -> None:
-    upstream.script(Script(status=503))
+def test_automatic_fallback_when_turned_on(inprocess: InProcess) -> None:
+    inprocess.script(Script(status=503))
     at = app()
     at.toggle(key="auto_fallback").set_value(True).run()
     send(at, "hello")
-    assert [r.vendor for r in upstream.chat_requests()] == ["groq", "mistral"]
+    assert [r.vendor for r in inprocess.chat_requests()] == ["groq", "mistral"]
     assert texts(at, "assistant")[0].startswith("Echo: hello")
     assert not at.error
 
 
-def test_text_attachment_is_sent_with_its_chip(upstream: FakeUpstream) -> None:
+def test_text_attachment_is_sent_with_its_chip(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("notes.md", b"# Plan\n\nbuy milk", "text/markdown")
     send(at, "see file")
     user = at.chat_message[0]
     assert any("notes.md" in m.value and "fits" in m.value for m in user.markdown)
-    sent = upstream.chat_requests()[0].last_user_text
+    sent = inprocess.chat_requests()[0].last_user_text
     assert "see file" in sent and "buy milk" in sent
 
 
@@ -238,29 +248,29 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def test_image_to_a_text_model_is_refused_before_sending_then_switch_and_send(upstream: FakeUpstream) -> None:
+def test_image_to_a_text_model_is_refused_before_sending_then_switch_and_send(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "what colour?")
-    assert upstream.chat_requests() == []
+    assert inprocess.chat_requests() == []
     assert any("cannot see images" in c.value for c in at.chat_message[0].caption)
     assert "Not sent yet" in " ".join(w.value for w in at.warning)
     assert len(at.chat_message[0].image) == 1  # the thumbnail
     assert any("red.png · 64×48 · ~" in m.value for m in at.chat_message[0].markdown)  # the chip: pixel size
     button(at, "Switch to Qwen3.8 27B (vision) and send").click().run()
-    body = upstream.chat_requests()[0].body
+    body = inprocess.chat_requests()[0].body
     assert body["model"] == "qwen/qwen3.8-27b"
     parts = body["messages"][-1]["content"]
     assert any(p["type"] == "image_url" and p["image_url"]["url"].startswith("data:image/") for p in parts)
     assert texts(at, "assistant")
 
 
-def test_send_without_and_remove(upstream: FakeUpstream) -> None:
+def test_send_without_and_remove(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "just text please")
     button(at, "Send without red.png").click().run()
-    assert upstream.chat_requests()[0].last_user_text == "just text please"
+    assert inprocess.chat_requests()[0].last_user_text == "just text please"
     at.chat_input[0].upload("red.png", _png(), "image/png")
     send(at, "second")
     button(at, "Remove").click().run()
@@ -268,11 +278,11 @@ def test_send_without_and_remove(upstream: FakeUpstream) -> None:
     assert at.chat_input[0].proto.value == "second"  # the typed text went back into the box
 
 
-def test_regenerate_and_edit_last_message(upstream: FakeUpstream) -> None:
+def test_regenerate_and_edit_last_message(inprocess: InProcess) -> None:
     at = app()
     send(at, "first")
     button(at, "Regenerate").click().run()
-    assert len(upstream.chat_requests()) == 2 and len(at.chat_message) == 2
+    assert len(inprocess.chat_requests()) == 2 and len(at.chat_message) == 2
     button(at, "Edit").click().run()
     at.text_area(key=f"edit_{at.session_state['charla'].messages[0].id}").set_value("edited")
     button(at, "Send").click().run()
@@ -280,7 +290,7 @@ def test_regenerate_and_edit_last_message(upstream: FakeUpstream) -> None:
     assert texts(at, "assistant")[0].startswith("Echo: edited")
 
 
-def test_long_history_is_capped_with_show_older(upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_long_history_is_capped_with_show_older(inprocess: InProcess, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARLA_BENCH_SEED_MESSAGES", "120")
     at = app()
     assert len(at.chat_message) == 50
@@ -288,15 +298,15 @@ def test_long_history_is_capped_with_show_older(upstream: FakeUpstream, monkeypa
     assert len(at.chat_message) == 100
 
 
-def test_markup_in_replies_is_not_html(upstream: FakeUpstream) -> None:
-    upstream.script(Script(text='<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2">'))
+def test_markup_in_replies_is_not_html(inprocess: InProcess) -> None:
+    inprocess.script(Script(text='<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=2">'))
     at = app()
     send(at, "xss")
     md = at.chat_message[-1].markdown[0]
     assert "<script>" in md.value and not md.proto.allow_html
 
 
-def test_what_was_done_to_a_file_is_shown_under_its_chip(upstream: FakeUpstream) -> None:
+def test_what_was_done_to_a_file_is_shown_under_its_chip(inprocess: InProcess) -> None:
     at = app()
     at.chat_input[0].upload("log.txt", b"line of the log file\n" * 8_000, "text/plain")
     send(at, "summarise")

@@ -23,7 +23,8 @@ from pydantic import SecretStr
 from chat import config, errors, voice
 from chat.config import Provider
 from chat.errors import MissingKeyError
-from chat.voice import clients, limits, wav
+from chat.providers.clients import CLIENTS
+from chat.voice import limits, wav
 from chat.voice.errors import AudioTooLarge
 from tests.fakes import FakeUpstream
 from tests.fakes import audio as fake_audio
@@ -342,7 +343,7 @@ def test_stt_provider_prefers_groq_then_mistral() -> None:
 
 def test_clients_are_not_cached_by_the_raw_key(upstream: FakeUpstream) -> None:
     voice.transcribe(tone(), provider="groq", key="test-key")
-    idents = list(clients._clients._items)
+    idents = list(CLIENTS._items)
     assert idents and all("test-key" not in part for ident in idents for part in map(str, ident))
     assert any(config.key_digest(SecretStr("test-key")) in ident for ident in idents)
 

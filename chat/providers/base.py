@@ -255,10 +255,22 @@ class Provider(ABC):
 
     name: ClassVar[ProviderName]
 
-    def __init__(self, api_key: SecretStr, *, base_url: str | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self, api_key: SecretStr, *, base_url: str | None = None, timeout: float = 30.0, client: Any = None
+    ) -> None:
         self._key = api_key
         self._base_url = base_url
         self._timeout = timeout
+        self._injected = client
+
+    @property
+    def client(self) -> Any:
+        """The vendor SDK's client: the one given to the constructor, else the shared one for this key and host."""
+        if self._injected is not None:
+            return self._injected
+        from chat.providers.clients import client_for
+
+        return client_for(self.name, self._key, self._base_url, self._timeout)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"  # never the key

@@ -1,14 +1,7 @@
-"""Groq on the official `groq` SDK (sync client, streaming).
-
-Retries: the SDK's own are turned off (`max_retries=0`). A person is watching the reply: a hidden retry on 429
-sleeps up to 60 s in silence and spends the same tokens-per-minute again, and a retry after a 5xx doubles the
-wait before the error the user must see anyway. Charla shows each failure at once with what to do (wait N s,
-Retry, or the other provider), and an API client decides its own retries from `Retry-After`.
-"""
+"""Groq on the official `groq` SDK (sync client, streaming; clients and retries: chat.providers.clients)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import groq
@@ -22,13 +15,6 @@ from chat.schema import ImagePart
 
 MIN_CHAT_CONTEXT = 4_096
 """Listed models with a smaller window are classifiers (prompt guards), not chat models."""
-
-
-@lru_cache(maxsize=32)
-def _client(key: str, base_url: str | None, timeout: float) -> groq.Groq:
-    return groq.Groq(
-        api_key=key, base_url=base_url, max_retries=0, timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0))
-    )
 
 
 MODEL_GONE = ("model_not_found", "model_decommissioned")
@@ -87,14 +73,12 @@ class GroqProvider(Provider):
         return params
 
     def _list(self) -> list[Listed]:
-        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        return [_listed(m.id, m.model_extra or {}) for m in client.models.list().data]
+        return [_listed(m.id, m.model_extra or {}) for m in self.client.models.list().data]
 
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
-        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        stream = client.chat.completions.create(
+        stream = self.client.chat.completions.create(
             model=model,
-            messages=wire,  # type: ignore[arg-type]
+            messages=wire,
             stream=True,
             extra_body={"stream_options": {"include_usage": True}},
             **params,

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import httpx2
-from mistralai.client import Mistral
 from mistralai.client import errors as mistral_errors
 
 from chat import errors
@@ -23,11 +21,6 @@ from chat.catalog.overlay import NOT_CHAT
 from chat.catalog.spec import Listed, Reasoning
 from chat.providers.base import Provider, status_error
 from chat.schema import ImagePart
-
-
-@lru_cache(maxsize=32)
-def _client(key: str, base_url: str | None, timeout: float) -> Mistral:
-    return Mistral(api_key=key, server_url=base_url, timeout_ms=int(timeout * 1000))
 
 
 def _error_type(body: str | None) -> str | None:
@@ -83,13 +76,11 @@ class MistralProvider(Provider):
         return {"reasoning_effort": effort} if effort else {}
 
     def _list(self) -> list[Listed]:
-        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        cards = client.models.list().data or []
+        cards = self.client.models.list().data or []
         return [_listed(card) for card in cards if hasattr(card, "capabilities")]
 
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
-        client = _client(self._key.get_secret_value(), self._base_url, self._timeout)
-        stream = client.chat.stream(model=model, messages=wire, **params)  # type: ignore[arg-type]
+        stream = self.client.chat.stream(model=model, messages=wire, **params)
         return stream.response
 
 

@@ -8,9 +8,10 @@ from typing import cast
 import streamlit as st
 from pydantic import SecretStr
 
-from chat import PROVIDERS, Caller, ChatSession, Lang, Store, client_address, seed_messages, shared_store
+from chat import PROVIDERS, Caller, ChatSession, Lang, SessionKeys, Store, client_address, seed_messages, shared_store
 
 STATE = "charla"
+KEYRING = "_charla_session_keys"
 
 
 def state() -> ChatSession:
@@ -31,9 +32,14 @@ def lang() -> Lang:
 
 
 def session_key(provider: str) -> SecretStr | None:
-    """The key this session entered for `provider` (never shown, never stored beyond the session)."""
+    """The key this session entered for `provider` (never shown, never stored; its SDK client goes with the session)."""
     value = st.session_state.get(f"key_{provider}")
-    return SecretStr(value.strip()) if isinstance(value, str) and value.strip() else None
+    if not (isinstance(value, str) and value.strip()):
+        return None
+    ring = st.session_state.get(KEYRING)
+    if not isinstance(ring, SessionKeys):
+        ring = st.session_state[KEYRING] = SessionKeys()
+    return ring.note(SecretStr(value.strip()))
 
 
 def session_keys() -> dict[str, SecretStr | None]:

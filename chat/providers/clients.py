@@ -1,0 +1,108 @@
+"""The vendors' SDK clients, built once per key and host and shared by chat, model listings and voice.
+
+Clients are kept per (vendor, key digest, host, timeout), never keyed by the key itself; the key reaches only the
+client's constructor. A session's own key must not outlive the session: `SessionKeys` notes which session keys a
+browser session used, and when that object is collected (Streamlit drops a session's state when the session ends)
+the clients built with those keys are dropped too, and with them the last reference to the key string.
+
+Retries: the SDKs' own are turned off. A person is watching the reply: a hidden retry on 429 sleeps up to 60 s in
+silence and spends the same tokens-per-minute again, and a retry after a 5xx doubles the wait before the error the
+user must see anyway. Charla shows each failure at once with what to do (wait N s, Retry, or the other provider),
+and an API client decides its own retries from `Retry-After`. mistralai retries nothing by default.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import SecretStr
+
+from chat.config import Provider, key_digest
+
+MAX_CLIENTS = 64
+T = TypeVar("T")
+
+
+class ClientCache:
+    """A small thread-safe LRU of SDK clients, each keyed by (vendor, key digest, host, timeout)."""
+
+    def __init__(self, size: int = MAX_CLIENTS) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ident: tuple[Any, ...], build: Callable[[], T]) -> T:
+        with self._lock:
+            if ident in self._items:
+                self._items.move_to_end(ident)
+                found: T = self._items[ident]
+                return found
+            client = self._items[ident] = build()
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+            return client
+
+    def forget(self, digest: str) -> None:
+        """Drop every client built with the key whose digest is `digest`."""
+        with self._lock:
+            for ident in [i for i in self._items if i[1] == digest]:
+                del self._items[ident]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+CLIENTS = ClientCache()
+
+
+def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
+    """A `groq.Groq` for `key` on `base_url` (None: Groq's host), without retries."""
+    import groq
+    import httpx
+
+    return CLIENTS.get(
+        ("groq", key_digest(key), base_url, timeout),
+        lambda: groq.Groq(
+            api_key=key.get_secret_value(),
+            base_url=base_url,
+            max_retries=0,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+        ),
+    )
+
+
+def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
+    """A `mistralai` client for `key` on `base_url` (None: Mistral's host)."""
+    from mistralai.client import Mistral
+
+    return CLIENTS.get(
+        ("mistral", key_digest(key), base_url, timeout),
+        lambda: Mistral(api_key=key.get_secret_value(), server_url=base_url, timeout_ms=int(timeout * 1000)),
+    )
+
+
+def client_for(vendor: Provider, key: SecretStr, base_url: str | None, timeout: float) -> Any:
+    """The vendor's client for `key`."""
+    return (groq_client if vendor == "groq" else mistral_client)(key, base_url, timeout)
+
+
+class SessionKeys:
+    """The keys one browser session typed in: when this object goes, the clients built with them go too."""
+
+    def __init__(self, cache: ClientCache = CLIENTS) -> None:
+        self._cache = cache
+        self._digests: set[str] = set()
+
+    def note(self, key: SecretStr | None) -> SecretStr | None:
+        """Remember `key` as this session's (returns it, for chaining)."""
+        if key is not None:
+            digest = key_digest(key)
+            if digest not in self._digests:
+                self._digests.add(digest)
+                weakref.finalize(self, self._cache.forget, digest)  # holds the digest only, never the key
+        return key
