@@ -15,6 +15,8 @@ from starlette.testclient import TestClient
 from tests.api_fixtures import make_client, sse_events
 from tests.fakes import FakeUpstream
 
+pytestmark = pytest.mark.slow  # Hypothesis explores many bodies
+
 MODELS = ["openai/gpt-oss-20b", "qwen/qwen3.8-27b", "mistral-small-latest", "gpt-4o", ""]
 ROLES = ["user", "assistant", "system", "tool", "", "USER"]
 PNG_1PX = base64.b64encode(

@@ -14,6 +14,8 @@ import pytest
 
 from chat.store import INTERRUPTED, Store
 
+pytestmark = pytest.mark.slow  # a writer process is killed
+
 REPO = Path(__file__).resolve().parent.parent
 
 WRITER = textwrap.dedent(

@@ -30,6 +30,8 @@ from chat.tools import MAX_RESULT_CHARS, ToolConfigError, ToolHub, ToolResult, T
 from chat.tools.config import HttpServer, StdioServer
 from chat.tools.spec import cap, function_name, result_text
 
+pytestmark = pytest.mark.slow  # MCP servers run as subprocesses and over HTTP
+
 REPO = Path(__file__).resolve().parent.parent
 SERVER = REPO / "examples" / "maintenance_server.py"
 ALLOWED_ENV = {"HOME", "LOGNAME", "PATH", "SHELL", "TERM", "USER", "LC_CTYPE", "MAINTENANCE_LOG"}
