@@ -89,7 +89,7 @@ def hub(server_log: Path) -> Iterator[ToolHub]:
                 "maint": stdio(server_log, autoApprove=["calibrate"]),
                 "limited": stdio(
                     tools=["equipment_status", "schedule_maintenance"], autoApprove=["schedule_maintenance"]
-                ),  # fmt: skip
+                ),
                 "ghost": {"command": "/nonexistent/mcp-server"},
             }
         }
@@ -126,13 +126,21 @@ def test_config_reads_both_kinds_and_their_options() -> None:
     config = parse_config(
         {
             "mcpServers": {
-                "local": {"command": "npx", "args": ["-y", "x"], "env": {"A": "1"}, "type": "stdio",
-                          "tools": ["a"], "autoApprove": ["a"], "timeout": 5, "description": "ignored"},
+                "local": {
+                    "command": "npx",
+                    "args": ["-y", "x"],
+                    "env": {"A": "1"},
+                    "type": "stdio",
+                    "tools": ["a"],
+                    "autoApprove": ["a"],
+                    "timeout": 5,
+                    "description": "ignored",
+                },
                 "remote": {"url": "https://example.com/mcp", "headers": {"Authorization": "Bearer t"}},
                 "off": {"command": "x", "disabled": True},
             }
         }
-    )  # fmt: skip
+    )
     local, remote = config.enabled()["local"], config.enabled()["remote"]
     assert list(config.enabled()) == ["local", "remote"]
     assert isinstance(local, StdioServer) and isinstance(remote, HttpServer)
@@ -151,13 +159,19 @@ def test_config_reads_both_kinds_and_their_options() -> None:
         ({"mcpServers": {"a": {"command": "x", "url": "http://h"}}}, "give either", "uno de los dos"),
         ({"mcpServers": {"a": {"url": "ftp://h"}}}, "mcpServers.a.url: the url must start", "debe empezar"),
         ({"mcpServers": {"a": {"url": "http://h", "type": "sse"}}}, "SSE servers are not supported", "SSE"),
-        ({"mcpServers": {"a": {"command": "x", "env": {"GROQ_API_KEY": "k"}}}}, "env may not set GROQ_API_KEY",
-         "no puede fijar GROQ_API_KEY"),
+        (
+            {"mcpServers": {"a": {"command": "x", "env": {"GROQ_API_KEY": "k"}}}},
+            "env may not set GROQ_API_KEY",
+            "no puede fijar GROQ_API_KEY",
+        ),
         ({"mcpServers": {"a": {"command": "x", "env": {"CHARLA_DATA_DIR": "/"}}}}, "CHARLA_DATA_DIR", "CHARLA_"),
-        ({"mcpServers": {"a": {"command": "x", "timeout": 0}, "b": 3}}, "a.timeout: Input should be greater",
-         "1 problema(s) más"),
+        (
+            {"mcpServers": {"a": {"command": "x", "timeout": 0}, "b": 3}},
+            "a.timeout: Input should be greater",
+            "1 problema(s) más",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_config_is_one_sentence_naming_the_file(data: Any, english: str, spanish: str) -> None:
     with pytest.raises(ToolConfigError) as info:
         parse_config(data, "/etc/charla/mcp.json")
@@ -224,8 +238,11 @@ def test_spec_decides_approval_from_annotations(
     tool = Tool(name="t", description="Does t.", input_schema={"type": "object"}, annotations=hints)
     spec = ToolSpec.from_mcp("s", tool, function="s__t", auto_approve=auto)
     assert (spec.read_only, spec.destructive, spec.needs_approval, spec.api_allowed) == (
-        read_only, destructive, asks, not asks,
-    )  # fmt: skip
+        read_only,
+        destructive,
+        asks,
+        not asks,
+    )
     assert spec.openai_tool() == {
         "type": "function",
         "function": {"name": "s__t", "description": "Does t.", "parameters": {"type": "object", "properties": {}}},
@@ -255,8 +272,13 @@ def test_servers_are_listed_with_tools_and_flags(hub: ToolHub) -> None:
     status = {s.name: s for s in hub.servers()}
     assert status["maint"].state == "up" and status["maint"].transport == "stdio" and status["maint"].error is None
     tools = {spec.tool: spec for spec in status["maint"].tools}
-    assert set(tools) == {"list_equipment", "equipment_status", "pending_maintenance_tasks", "schedule_maintenance",
-                          "calibrate"}  # fmt: skip
+    assert set(tools) == {
+        "list_equipment",
+        "equipment_status",
+        "pending_maintenance_tasks",
+        "schedule_maintenance",
+        "calibrate",
+    }
     assert tools["equipment_status"].description.startswith("Current state and readings")
     assert tools["equipment_status"].read_only and not tools["equipment_status"].needs_approval
     assert tools["schedule_maintenance"].destructive and tools["schedule_maintenance"].needs_approval
@@ -304,8 +326,10 @@ def test_no_charla_key_or_setting_reaches_a_tool(hub: ToolHub, server_log: Path)
 def test_a_timeout_is_a_clear_result_and_the_server_is_told(hub: ToolHub, server_log: Path) -> None:
     result = hub.call("maint__calibrate", {"equipment_id": "UMA-003", "seconds": 10}, timeout=0.5)
     assert result.status == "timeout" and result.is_error and result.elapsed < 3
-    assert result.text == "calibrate (maint) did not finish within 0.5 s and was stopped. Try again later or do " \
-                          "without it."  # fmt: skip
+    assert (
+        result.text == "calibrate (maint) did not finish within 0.5 s and was stopped. Try again later or do "
+        "without it."
+    )
     assert result.message("es").startswith("calibrate (maint) no terminó en 0.5 s y se detuvo.")
     assert wait_for(lambda: "calibrate cancelled UMA-003" in server_log.read_text())
     assert hub.call("maint__equipment_status", {"equipment_id": "UMA-003"}).status == "ok"
@@ -379,16 +403,20 @@ def test_a_down_server_is_retried_only_after_its_backoff(tmp_path: Path) -> None
 
 @pytest.mark.slow
 def test_http_server_with_headers(http_url: str) -> None:
-    servers = {"plant": {"url": http_url, "headers": {"Authorization": f"Bearer {TOKEN}"}},
-               "stranger": {"url": http_url + "?key=do-not-show"}}  # fmt: skip
+    servers = {
+        "plant": {"url": http_url, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        "stranger": {"url": http_url + "?key=do-not-show"},
+    }
     with ToolHub(parse_config({"mcpServers": servers})) as hub:
         assert {spec.function for spec in hub.tools()} >= {"plant__equipment_status", "plant__calibrate"}
         result = hub.call("plant__equipment_status", {"equipment_id": "UMA-002"})
         assert result.status == "ok" and json.loads(result.text)["alarm"] == "filter pressure drop high"
         stranger = {s.name: s for s in hub.servers()}["stranger"]
         assert stranger.state == "down" and stranger.where == http_url and "do-not-show" not in stranger.error_text()
-        assert stranger.error_text() == f"{http_url} refused the credentials (HTTP 401); check this server's " \
-                                        "headers in the config"  # fmt: skip
+        assert (
+            stranger.error_text() == f"{http_url} refused the credentials (HTTP 401); check this server's "
+            "headers in the config"
+        )
 
 
 @pytest.mark.slow

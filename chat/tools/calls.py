@@ -64,8 +64,9 @@ class ToolCall:
             return self._future.result(timeout)
         except concurrent.futures.CancelledError:
             spec, function = self.spec, self.function
-            reason = sentence("tools.result.cancelled", tool=spec.tool if spec else function,
-                              server=spec.server if spec else "?")  # fmt: skip
+            reason = sentence(
+                "tools.result.cancelled", tool=spec.tool if spec else function, server=spec.server if spec else "?"
+            )
             return ToolResult.failed("cancelled", reason, tool=function, elapsed=time.monotonic() - self._started)
 
     async def aresult(self) -> ToolResult:

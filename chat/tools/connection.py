@@ -189,8 +189,9 @@ class Connection:
         if config.cwd and not Path(config.cwd).is_dir():
             raise Unavailable(sentence("tools.down.cwd", cwd=config.cwd))
         command = sys.executable if config.command in PYTHONS else config.command
-        params = StdioServerParameters(command=command, args=list(config.args), env=child_env(config.env),
-                                       cwd=config.cwd)  # fmt: skip
+        params = StdioServerParameters(
+            command=command, args=list(config.args), env=child_env(config.env), cwd=config.cwd
+        )
         with StderrTail(self._stderr, log.getChild(self.name)) as errlog:
             async with stdio_client(params, errlog=errlog) as streams:
                 yield streams

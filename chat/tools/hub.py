@@ -145,8 +145,9 @@ class ToolHub:
             return ToolCall.finished(function, spec, ToolResult.failed("error", reason, tool=function))
         conn = self._connections.get(spec.server)
         if self._closed or conn is None:
-            reason = sentence("tools.result.unavailable", tool=spec.tool, server=spec.server,
-                              reason=sentence("tools.down.closed"))  # fmt: skip
+            reason = sentence(
+                "tools.result.unavailable", tool=spec.tool, server=spec.server, reason=sentence("tools.down.closed")
+            )
             return ToolCall.finished(function, spec, ToolResult.failed("unavailable", reason, tool=function))
         call = ToolCall(function, spec)
         limit = timeout if timeout is not None else conn.config.timeout
