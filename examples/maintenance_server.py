@@ -22,30 +22,82 @@ from mcp.types import ToolAnnotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 EQUIPMENT: dict[str, dict[str, Any]] = {
-    "UMA-001": {"name": "Air handling unit, 1st floor offices", "category": "HVAC", "site": "Building A",
-                "state": "running", "supply_air_c": 14.2, "filter_pressure_drop_pa": 145, "runtime_hours": 12_480},
-    "UMA-002": {"name": "Air handling unit, laboratory", "category": "HVAC", "site": "Building A",
-                "state": "running with alarm", "alarm": "filter pressure drop high", "supply_air_c": 15.8,
-                "filter_pressure_drop_pa": 310, "runtime_hours": 20_915},
-    "UMA-003": {"name": "Air handling unit, warehouse", "category": "HVAC", "site": "Building B",
-                "state": "stopped for maintenance", "supply_air_c": None, "filter_pressure_drop_pa": None,
-                "runtime_hours": 8_022},
-    "CHL-001": {"name": "Water chiller, roof", "category": "HVAC", "site": "Building A", "state": "running",
-                "chilled_water_out_c": 7.1, "runtime_hours": 31_204},
-    "BMB-001": {"name": "Booster pump, domestic water", "category": "Plumbing", "site": "Building B",
-                "state": "running", "discharge_bar": 4.6, "runtime_hours": 15_730},
-}  # fmt: skip
+    "UMA-001": {
+        "name": "Air handling unit, 1st floor offices",
+        "category": "HVAC",
+        "site": "Building A",
+        "state": "running",
+        "supply_air_c": 14.2,
+        "filter_pressure_drop_pa": 145,
+        "runtime_hours": 12_480,
+    },
+    "UMA-002": {
+        "name": "Air handling unit, laboratory",
+        "category": "HVAC",
+        "site": "Building A",
+        "state": "running with alarm",
+        "alarm": "filter pressure drop high",
+        "supply_air_c": 15.8,
+        "filter_pressure_drop_pa": 310,
+        "runtime_hours": 20_915,
+    },
+    "UMA-003": {
+        "name": "Air handling unit, warehouse",
+        "category": "HVAC",
+        "site": "Building B",
+        "state": "stopped for maintenance",
+        "supply_air_c": None,
+        "filter_pressure_drop_pa": None,
+        "runtime_hours": 8_022,
+    },
+    "CHL-001": {
+        "name": "Water chiller, roof",
+        "category": "HVAC",
+        "site": "Building A",
+        "state": "running",
+        "chilled_water_out_c": 7.1,
+        "runtime_hours": 31_204,
+    },
+    "BMB-001": {
+        "name": "Booster pump, domestic water",
+        "category": "Plumbing",
+        "site": "Building B",
+        "state": "running",
+        "discharge_bar": 4.6,
+        "runtime_hours": 15_730,
+    },
+}
 
 TASKS: list[dict[str, str]] = [
-    {"id": "OT-1041", "equipment_id": "UMA-002", "task": "Replace F7 bag filters", "due": "2026-12-04",
-     "priority": "high"},
-    {"id": "OT-1042", "equipment_id": "UMA-001", "task": "Quarterly belt tension and bearing check",
-     "due": "2026-12-15", "priority": "normal"},
-    {"id": "OT-1043", "equipment_id": "UMA-003", "task": "Replace supply fan motor", "due": "2026-12-02",
-     "priority": "high"},
-    {"id": "OT-1044", "equipment_id": "CHL-001", "task": "Check refrigerant charge", "due": "2027-01-10",
-     "priority": "normal"},
-]  # fmt: skip
+    {
+        "id": "OT-1041",
+        "equipment_id": "UMA-002",
+        "task": "Replace F7 bag filters",
+        "due": "2026-12-04",
+        "priority": "high",
+    },
+    {
+        "id": "OT-1042",
+        "equipment_id": "UMA-001",
+        "task": "Quarterly belt tension and bearing check",
+        "due": "2026-12-15",
+        "priority": "normal",
+    },
+    {
+        "id": "OT-1043",
+        "equipment_id": "UMA-003",
+        "task": "Replace supply fan motor",
+        "due": "2026-12-02",
+        "priority": "high",
+    },
+    {
+        "id": "OT-1044",
+        "equipment_id": "CHL-001",
+        "task": "Check refrigerant charge",
+        "due": "2027-01-10",
+        "priority": "normal",
+    },
+]
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
@@ -100,9 +152,10 @@ def build_server() -> MCPServer:
 
     @server.tool(
         title="Schedule maintenance",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False,
-                                    open_world_hint=False),
-    )  # fmt: skip
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+        ),
+    )
     def schedule_maintenance(equipment_id: str, task: str, date: str) -> dict[str, str]:
         """Create a maintenance work order for `date` (YYYY-MM-DD); the equipment is taken out of service then."""
         _known(equipment_id)
@@ -110,17 +163,23 @@ def build_server() -> MCPServer:
             day = dt.date.fromisoformat(date)
         except ValueError:
             raise ToolError(f"date must be YYYY-MM-DD, got {date!r}") from None
-        order = {"id": f"OT-{1041 + len(tasks)}", "equipment_id": equipment_id.strip().upper(), "task": task.strip(),
-                 "due": day.isoformat(), "priority": "normal"}  # fmt: skip
+        order = {
+            "id": f"OT-{1041 + len(tasks)}",
+            "equipment_id": equipment_id.strip().upper(),
+            "task": task.strip(),
+            "due": day.isoformat(),
+            "priority": "normal",
+        }
         tasks.append(order)
         log(f"scheduled {order['id']}")
         return order
 
     @server.tool(
         title="Calibrate sensors",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True,
-                                    open_world_hint=False),
-    )  # fmt: skip
+        annotations=ToolAnnotations(
+            read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
+        ),
+    )
     async def calibrate(equipment_id: str, ctx: Context, seconds: float = 3.0) -> str:
         """Recalibrate the sensors of one piece of equipment; takes `seconds` (at most 60), reporting progress."""
         _known(equipment_id)
