@@ -24,6 +24,7 @@ from chat.present import (
 )
 from chat.providers.clients import SessionKeys
 from chat.ratelimit import peek as peek_quota
+from chat.render import safe_markdown
 from chat.reply import Reply
 from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, TextPart
 from chat.service import Caller, fallback_model, send
@@ -93,6 +94,7 @@ __all__ = [
     "quota_text",
     "retired_text",
     "retirement",
+    "safe_markdown",
     "save_draft",
     "save_settings",
     "seed_messages",

@@ -21,13 +21,14 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`streamlit run app.py` on a free port with the given environment; `.url` once started."""
+    """`streamlit run app.py` (or `script`) on a free port with the given environment; `.url` once started."""
 
-    def __init__(self, env: dict[str, str] | None = None, *, cwd: Path = ROOT) -> None:
+    def __init__(self, env: dict[str, str] | None = None, *, cwd: Path = ROOT, script: str = "app.py") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._env = {**os.environ, **(env or {})}
         self._cwd = cwd
+        self._script = script
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = Path(self._env.get("CHARLA_DATA_DIR", "/tmp")) / f"streamlit-{self.port}.log"
 
@@ -40,7 +41,7 @@ class LiveServer:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            self._script,
             "--server.address",
             "127.0.0.1",
             "--server.port",

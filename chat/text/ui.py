@@ -5,6 +5,11 @@ from __future__ import annotations
 from chat.text import Table
 
 TEXT: Table = {
+    # model output made inert (chat/render.py)
+    "render.image": {"en": "🖼 image: {alt} ({where})", "es": "🖼 imagen: {alt} ({where})"},
+    "render.image_no_alt": {"en": "🖼 image ({where})", "es": "🖼 imagen ({where})"},
+    "render.data": {"en": "embedded, not shown", "es": "incrustada, no se muestra"},
+    "render.relative": {"en": "relative link, not loaded", "es": "enlace relativo, no se carga"},
     "ui.nav_chat": {"en": "Chat", "es": "Chat"},
     "ui.placeholder": {"en": "Message Charla…", "es": "Escribe a Charla…"},
     "ui.empty": {

@@ -69,7 +69,8 @@ def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> N
         st.caption(t("ui.history_meta", lang, when=_when(conv.updated_at), count=conv.message_count, model=model))
         if st.session_state.get(CONFIRM) == conv.id:
             st.warning(
-                t("ui.delete_confirm", lang, title=conv.title, count=conv.message_count), icon=":material/warning:"
+                t("ui.delete_confirm", lang, title=_escape(conv.title), count=conv.message_count),
+                icon=":material/warning:",
             )
             with st.container(horizontal=True):
                 st.button(
@@ -152,7 +153,7 @@ def render() -> None:
         st.error(failure.message(lang), icon=":material/error:")
     deleted = st.session_state.pop(NOTICE, None)
     if deleted:
-        st.success(t("ui.deleted", lang, title=deleted), icon=":material/delete:")
+        st.success(t("ui.deleted", lang, title=_escape(deleted)), icon=":material/delete:")
     query = st.text_input(
         t("ui.history_search", lang),
         key="history_query",

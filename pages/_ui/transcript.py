@@ -22,6 +22,7 @@ from chat import (
     metrics_text,
     outcome_text,
     retired_text,
+    safe_markdown,
     set_feedback,
     sync,
     t,
@@ -123,7 +124,7 @@ def _user(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller, is_la
                 )
                 st.button(t("ui.cancel", lang), key=f"ec_{msg.id}", on_click=_edit_done, args=(msg.id, False))
         elif msg.text:
-            st.markdown(msg.text)
+            st.markdown(safe_markdown(msg.text, lang))
         if msg.status == "blocked":  # why each file does not fit the model chosen now
             chat.recheck(msg)
         attachments(msg, lang)
@@ -192,7 +193,7 @@ def reasoning_block(msg: ChatMessage, lang: Lang) -> None:
     if msg.ttfr is not None and end is not None:
         label = t("ui.thought", lang, seconds=round(max(0.0, end - msg.ttfr), 1))
     with st.expander(label, icon=":material/psychology:", expanded=False):
-        st.markdown(msg.reasoning)
+        st.markdown(safe_markdown(msg.reasoning, lang))
 
 
 def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
@@ -226,7 +227,7 @@ def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -
         if moved:
             st.caption(f":material/update: {moved}")
         reasoning_block(msg, lang)
-        st.markdown(msg.text)
+        st.markdown(safe_markdown(msg.text, lang))
         reply_footer(chat, msg, lang, is_last)
 
 

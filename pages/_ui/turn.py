@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from chat import Caller, ChatSession, Lang, Turn, Upload, save_draft, t
+from chat import Caller, ChatSession, Lang, Turn, Upload, safe_markdown, save_draft, t
 from pages._ui import owner, transcript
 from pages._ui.session import state, store
 
@@ -46,7 +46,7 @@ def take_submission(chat: ChatSession, value: Any, lang: Lang) -> None:
     uploads = [Upload(f.name, f.getvalue(), f.type) for f in getattr(value, "files", None) or []]
     with st.chat_message("user"):
         if text.strip():
-            st.markdown(text.strip())
+            st.markdown(safe_markdown(text.strip(), lang))
         msg = chat.submit(text, uploads, progress=lambda name: _Progress(name, lang))
         transcript.attachments(msg, lang)
     if msg.status == "blocked":
@@ -83,7 +83,7 @@ class _Thinking:
             self.status = self.slot.status(t("ui.thinking", self.lang), expanded=True)
             self.body = self.status.empty()
         if not self.folded:
-            self.body.markdown(reply.reasoning)
+            self.body.markdown(safe_markdown(reply.reasoning, self.lang))
         if (reply.text or done) and not self.folded:
             self.folded = True
             seconds = (reply.ttft or reply.duration or 0.0) - (reply.ttfr or 0.0)
@@ -111,7 +111,7 @@ def run_pending(chat: ChatSession, lang: Lang, caller: Caller, who: str | None) 
             for tick in turn.ticks():
                 thinking.show(turn, tick.done)
                 if turn.reply.text or tick.done:
-                    box.markdown(turn.reply.text + ("" if tick.done else CURSOR))
+                    box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
         finally:
             turn.close()  # plain Python only: after a Stop every Streamlit call raises again
     chat.stale = False
