@@ -104,14 +104,15 @@ def elide(payload: Any) -> Any:
 
 def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -> tuple[Window, list[Message]]:
     """Convert files, choose the window and fit images: what goes upstream."""
-    messages = list(request.messages)
+    messages = [m for m in request.messages[:-1] if m.parts] + list(request.messages[-1:])  # empty turns say nothing
     if not any(m.role != "system" for m in messages):
         raise InvalidRequest([{"code": "custom", "path": ["messages"], "message": t("val.messages_min")}])
     for i in last_n(messages):
         messages[i] = _convert_files(messages[i], progress)
     _check_newest_images(messages[-1], spec)
     settings = request.settings
-    ids = list(request.ids) if len(request.ids) == len(messages) else None
+    ids = [i for i, m in zip(request.ids, request.messages, strict=False) if m.parts or m is request.messages[-1]]
+    ids = ids if len(ids) == len(messages) else None
     window = build(messages, spec, ids=ids, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
     turns = [m for m in window.messages if m.role != "system"]
     fitted = _fit_images(turns, spec)

@@ -325,3 +325,25 @@ def test_forwarded_for_is_walked_behind_trusted_proxies(inprocess: InProcess, mo
         assert again.headers["x-ratelimit-remaining"] == "3"  # same client 8.8.4.4: the leftmost is not believed
         private = client.post("/api/chat", json=body("hi"), headers={"X-Forwarded-For": "8.8.4.4, 192.168.1.9"})
         assert private.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [[], [{"type": "step-start"}], [{"type": "step-start"}, {"type": "text", "text": "  "}]],
+    ids=["empty", "step-start", "blank-text"],
+)
+def test_a_message_that_carries_nothing_is_too_small(api: TestClient, inprocess: InProcess, parts: list[Any]) -> None:
+    r = api.post("/api/chat", json={"messages": [{"id": "m1", "role": "user", "parts": parts}]})
+    assert r.status_code == 400
+    [detail] = r.json()["details"]
+    assert detail["code"] == "too_small" and detail["minimum"] == 1 and detail["path"] == ["messages", 0, "parts"]
+    assert inprocess.chat_requests() == []
+
+
+def test_a_turn_of_sdk_bookkeeping_alone_is_left_out(api: TestClient, inprocess: InProcess) -> None:
+    history = [
+        {"id": "a0", "role": "assistant", "parts": [{"type": "reasoning", "text": "…"}]},
+        {"id": "u1", "role": "user", "parts": [{"type": "text", "text": "hi"}]},
+    ]
+    assert api.post("/api/chat", json={"messages": history}).status_code == 200
+    assert inprocess.chat_requests()[0].body["messages"] == [{"role": "user", "content": "hi"}]

@@ -35,7 +35,7 @@ from chat.schema import (
 )
 from chat.text import Lang, t
 
-_IGNORED_SDK_PARTS = ("step-start", "reasoning", "source-url", "source-document")
+_IGNORED_SDK_PARTS = ("reasoning", "source-url", "source-document")
 
 Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
 
@@ -156,14 +156,17 @@ class ApiMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
     role: Literal["user", "assistant", "system"]
     content: ApiContent | None = None
-    parts: list[ApiPart] | None = None
+    parts: list[ApiPart] | None = Field(default=None, min_length=1)
 
     @model_validator(mode="before")
     @classmethod
     def _drop_sdk_bookkeeping(cls, data: Any) -> Any:
+        """Parts that carry nothing (`step-start`, empty text) go; so do the AI SDK's own bookkeeping parts, which
+        Charla does not send on, but a message of those alone is kept as an empty turn, not refused."""
         if isinstance(data, dict) and isinstance(data.get("parts"), list):
-            kept = [p for p in data["parts"] if not _is_bookkeeping(p)]
-            data = {**data, "parts": kept}
+            carrying = [p for p in data["parts"] if not _carries_nothing(p)]
+            kept = [p for p in carrying if not _is_bookkeeping(p)]
+            data = {**data, "parts": kept} if kept or not carrying else {**data, "parts": None, "content": ""}
         return data
 
     @model_validator(mode="after")
@@ -179,6 +182,12 @@ class ApiMessage(BaseModel):
         api_parts = self.content.parts if self.content is not None else (self.parts or [])
         parts: list[Part] = [TextPart(text=p.text) if isinstance(p, ApiText) else p.to_part() for p in api_parts]
         return Message(role=self.role, parts=parts)
+
+
+def _carries_nothing(part: Any) -> bool:
+    kind = part.get("type") if isinstance(part, dict) else None
+    empty_text = kind == "text" and isinstance(part.get("text"), str) and not part["text"].strip()
+    return kind == "step-start" or empty_text
 
 
 def _is_bookkeeping(part: Any) -> bool:
