@@ -111,8 +111,8 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
         messages[i] = _convert_files(messages[i], progress)
     _check_newest_images(messages[-1], spec)
     settings = request.settings
-    ids = [i for i, m in zip(request.ids, request.messages, strict=False) if m.parts or m is request.messages[-1]]
-    ids = ids if len(ids) == len(messages) else None
+    kept = [i for i, m in zip(request.ids, request.messages, strict=False) if m.parts or m is request.messages[-1]]
+    ids = kept if len(kept) == len(messages) else None
     window = build(messages, spec, ids=ids, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
     turns = [m for m in window.messages if m.role != "system"]
     fitted = _fit_images(turns, spec)
