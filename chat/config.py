@@ -53,14 +53,40 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _rate(name: str, default: str) -> RateSpec:
+    text = _env(name, default)
+    spec = RateSpec.parse(text)
+    if redis_url() and not float(spec.seconds).is_integer():
+        raise ValueError(
+            f"{name} must count whole seconds when CHARLA_REDIS_URL is set (Redis windows are whole seconds), "
+            f"e.g. 20/60; got {text!r}"
+        )
+    return spec
+
+
 def session_rate() -> RateSpec:
-    """CHARLA_RATE_LIMIT: requests per browser session (default 20/60)."""
-    return RateSpec.parse(_env("CHARLA_RATE_LIMIT", DEFAULT_RATE_LIMIT))
+    """CHARLA_RATE_LIMIT: requests per browser session (default 20/60; whole seconds with Redis)."""
+    return _rate("CHARLA_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
 def ip_rate() -> RateSpec:
-    """CHARLA_IP_RATE_LIMIT: requests per client IP across UI and API (default 60/60)."""
-    return RateSpec.parse(_env("CHARLA_IP_RATE_LIMIT", DEFAULT_IP_RATE_LIMIT))
+    """CHARLA_IP_RATE_LIMIT: requests per client IP across UI and API (default 60/60; whole seconds with Redis)."""
+    return _rate("CHARLA_IP_RATE_LIMIT", DEFAULT_IP_RATE_LIMIT)
+
+
+def redis_url() -> str | None:
+    """CHARLA_REDIS_URL: rate limits shared by every replica, in Redis (unset: in this process's memory)."""
+    return _env("CHARLA_REDIS_URL") or None
+
+
+def redis_prefix() -> str:
+    """CHARLA_REDIS_PREFIX: the prefix of Charla's Redis keys (default `charla`), to share one Redis."""
+    return _env("CHARLA_REDIS_PREFIX", "charla")
+
+
+def database_url() -> str | None:
+    """CHARLA_DATABASE_URL: `postgresql://…` keeps conversations in PostgreSQL (unset: SQLite in CHARLA_DATA_DIR)."""
+    return _env("CHARLA_DATABASE_URL") or None
 
 
 def is_production() -> bool:

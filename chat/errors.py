@@ -14,6 +14,7 @@ ChatError                         user-facing; .message(lang) renders it in Engl
  │   └─ ContextTooLarge           the newest message alone exceeds what the model accepts
  ├─ ClientIPError                 the client's IP is not acceptable in production
  ├─ RateLimited                   Charla's own limit (per session or per IP); .retry_after
+ ├─ RateLimiterUnavailable        the shared limiter (Redis) does not answer: refused, never unlimited (503)
  └─ ProviderError                 the upstream said no, or the connection failed
      ├─ AuthError                 401: the key is wrong
      ├─ ForbiddenError            403: the key may not use this model
@@ -55,6 +56,7 @@ __all__ = [
     "ModelUnavailable",
     "ProviderError",
     "RateLimited",
+    "RateLimiterUnavailable",
     "RequestError",
     "RequestTooLarge",
     "SettingsOutOfRange",
@@ -174,6 +176,13 @@ class RateLimited(ChatError):
         self.limit = limit
         self.scope = scope
         super().__init__(seconds=retry_after, limit=limit)
+
+
+class RateLimiterUnavailable(ChatError):
+    """The shared rate limiter (Redis) did not answer, so the request is refused: the limits fail closed."""
+
+    key = "error.limiter_down"
+    status = 503
 
 
 class ProviderError(ChatError):

@@ -17,18 +17,20 @@ from chat import ratelimit  # noqa: E402
 from tests.fakes import FakeUpstream  # noqa: E402
 from tests.fakes.provider import InProcess  # noqa: E402
 
-pytest_plugins = ["tests.browser"]  # the live server, Chromium and page fixtures of the browser tests
+pytest_plugins = ["tests.browser", "tests.services"]  # Chromium and live-server fixtures; PostgreSQL and Redis
 
 SCRUBBED = ("GROQ_API_KEY", "MISTRAL_API_KEY", "GROQ_BASE_URL", "MISTRAL_BASE_URL")
+KEPT = ("CHARLA_REQUIRE_SERVICES", "CHARLA_TEST_")
+"""How the test run itself is configured (see tests/services.py), not settings of the app under test."""
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No real keys, base URLs or CHARLA_* settings leak in; the database goes to a tmp dir."""
     for name in list(os.environ):
-        if name in SCRUBBED or name.startswith("CHARLA_"):
+        if name in SCRUBBED or (name.startswith("CHARLA_") and not name.startswith(KEPT)):
             monkeypatch.delenv(name, raising=False)
-    ratelimit._shared.clear()  # the process-wide limiters start empty for every test
+    ratelimit.clear()  # the process-wide limiters start empty for every test
     data_dir = tmp_path / "charla-data"
     data_dir.mkdir()
     monkeypatch.setenv("CHARLA_DATA_DIR", str(data_dir))

@@ -22,9 +22,9 @@ ROUTER = str(Path(__file__).resolve().parents[1] / "pages" / "router.py")
 def fresh_process_state() -> Iterator[None]:
     """Caches and the shared rate limiters outlive an AppTest: start each test clean."""
     st.cache_resource.clear()
-    ratelimit._shared.clear()
+    ratelimit.clear()
     yield
-    ratelimit._shared.clear()
+    ratelimit.clear()
 
 
 def app(path: str = PAGE) -> AppTest:

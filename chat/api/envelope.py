@@ -3,6 +3,7 @@
     400 {"error": "Invalid request format", "details": [{code, minimum|maximum, path, message}, ...]}
     429 {"error": "Too Many Requests", "message": ..., "retryAfter": N}   + Retry-After, X-RateLimit-Remaining: 0
     5xx {"error": "Error processing the request", "details": <what happened and what to do>}
+        (503 when the shared rate limiter does not answer: + Retry-After, X-RateLimit-Remaining: 0)
     401 / 413 / 415 {"error": <what happened and what to do>}
 
 Every response, 200 included, carries `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
@@ -26,6 +27,7 @@ from chat.errors import (
     ModelUnavailable,
     ProviderError,
     RateLimited,
+    RateLimiterUnavailable,
     SettingsOutOfRange,
     UnknownModel,
 )
@@ -62,12 +64,9 @@ class UnsupportedMediaType(ChatError):
 
 
 def ip_quota(ip: str | None) -> Quota:
-    """The client IP's quota, without using any (the full quota when the IP is unknown)."""
-    quota = ratelimit.peek(session=None, ip=ip) if ip else None
-    if quota is None:
-        spec = config.ip_rate()
-        return Quota(spec.requests, spec.requests, 0)
-    return quota
+    """The client IP's quota, without using any (the full quota when the IP is unknown; none left while the
+    shared limiter is unreachable)."""
+    return ratelimit.ip_quota(ip)
 
 
 def rate_headers(quota: Quota) -> dict[str, str]:
@@ -133,8 +132,14 @@ def error_body(err: ChatError, lang: Lang) -> dict[str, Any]:
 
 def error_response(err: ChatError, lang: Lang, ip: str | None) -> JSONResponse:
     """The response for `err`: seed 004's body, its status, and the rate-limit headers."""
-    quota = ip_quota(ip)
+    if isinstance(err, RateLimiterUnavailable):  # do not ask the limiter that just failed again
+        spec = config.ip_rate()
+        quota = Quota(spec.requests, 0, ratelimit.UNAVAILABLE_RETRY)
+    else:
+        quota = ip_quota(ip)
     headers = rate_headers(quota)
+    if isinstance(err, RateLimiterUnavailable):
+        headers["Retry-After"] = str(ratelimit.UNAVAILABLE_RETRY)
     if err.status == 429:
         wait = retry_after(err)
         headers.update({"Retry-After": str(wait), "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(wait)})

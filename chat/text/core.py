@@ -113,6 +113,12 @@ TEXT: Table = {
         "en": "You have reached the limit of {limit} messages. Try again in {seconds} s.",
         "es": "Has alcanzado el límite de {limit} mensajes. Inténtalo de nuevo en {seconds} s.",
     },
+    "error.limiter_down": {
+        "en": "Charla cannot check its usage limits right now (its shared limit store is not answering), "
+        "so nothing was sent. Try again in a few seconds.",
+        "es": "Charla no puede comprobar sus límites de uso ahora mismo (su almacén de límites compartido no "
+        "responde), así que no se ha enviado nada. Inténtalo de nuevo en unos segundos.",
+    },
     "error.upstream": {
         "en": "{provider} returned an error (status {status}). Try again.",
         "es": "{provider} devolvió un error (estado {status}). Inténtalo de nuevo.",

@@ -1,4 +1,4 @@
-"""Rate limits per browser session and per client IP, shared by the UI and the API (one process, one store).
+"""The default backend: rate limits in this process's memory (one replica, or a laptop).
 
 Algorithm: a sliding-window log. For each key the limiter keeps the times of the requests it allowed within the
 last `seconds`; a request is allowed while fewer than `requests` are in the window. Unlike a fixed window it never
@@ -14,29 +14,14 @@ import math
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 
-from chat import config
 from chat.config import RateSpec
 from chat.errors import RateLimited
+from chat.ratelimit.base import Check, Quota, Scope, refusal
 
 Clock = Callable[[], float]
 MAX_KEYS = 100_000
-
-
-@dataclass(frozen=True)
-class Quota:
-    """Where a key stands: `remaining` of `limit`, and `reset` whole seconds until a slot frees (0: none used)."""
-
-    limit: int
-    remaining: int
-    reset: int
-
-    @property
-    def retry_after(self) -> int:
-        """Whole seconds to wait before the next request is allowed (0: allowed now)."""
-        return self.reset if self.remaining == 0 else 0
 
 
 class Limiter:
@@ -89,50 +74,41 @@ class Limiter:
             self._hits.clear()
 
 
-_shared: dict[RateSpec, Limiter] = {}
-_shared_lock = threading.Lock()
+class MemoryBackend:
+    """One Limiter per (scope, spec) in this process, shared by the UI's script threads and the API's handlers.
 
-
-def shared_limiter(spec: RateSpec) -> Limiter:
-    """The process-wide limiter for `spec` (the UI's script threads and the API's handlers share it)."""
-    with _shared_lock:
-        limiter = _shared.get(spec)
-        if limiter is None:
-            limiter = _shared[spec] = Limiter(spec)
-        return limiter
-
-
-def session_limiter() -> Limiter:
-    """The per-session limiter configured by CHARLA_RATE_LIMIT."""
-    return shared_limiter(config.session_rate())
-
-
-def ip_limiter() -> Limiter:
-    """The per-IP limiter configured by CHARLA_IP_RATE_LIMIT."""
-    return shared_limiter(config.ip_rate())
-
-
-def take(*, session: str | None, ip: str | None) -> Quota:
-    """Use one request of the session's and of the IP's quota (both or neither); return the tighter quota.
-
-    Raises RateLimited from whichever limit is exhausted, with the longer wait when both are.
+    Both or neither: under one lock every check is peeked first, and only when all have room is each one hit.
     """
-    checks = [
-        (lim, key, scope)
-        for lim, key, scope in ((session_limiter(), session, "session"), (ip_limiter(), ip, "ip"))
-        if key
-    ]
-    with _shared_lock:
-        waits = [(lim.peek(key), scope) for lim, key, scope in checks]
-        blocked = [(q, scope) for q, scope in waits if q.remaining == 0]
-        if blocked:
-            quota, scope = max(blocked, key=lambda b: b[0].reset)
-            raise RateLimited(max(1, quota.reset), quota.limit, scope)
-        quotas = [lim.hit(key, scope=scope) for lim, key, scope in checks]
-    return min(quotas, key=lambda q: (q.remaining, -q.reset)) if quotas else Quota(0, 0, 0)
 
+    name = "memory"
 
-def peek(*, session: str | None, ip: str | None) -> Quota | None:
-    """The tighter of the session's and the IP's quotas, without using any."""
-    quotas = [lim.peek(key) for lim, key in ((session_limiter(), session), (ip_limiter(), ip)) if key]
-    return min(quotas, key=lambda q: (q.remaining, -q.reset)) if quotas else None
+    def __init__(self, *, clock: Clock = time.monotonic) -> None:
+        self._clock = clock
+        self._limiters: dict[tuple[Scope, RateSpec], Limiter] = {}
+        self._lock = threading.RLock()
+
+    def limiter(self, scope: Scope, spec: RateSpec) -> Limiter:
+        """The limiter of `spec` for keys of `scope` (created on first use)."""
+        with self._lock:
+            found = self._limiters.get((scope, spec))
+            if found is None:
+                found = self._limiters[(scope, spec)] = Limiter(spec, clock=self._clock)
+            return found
+
+    def take(self, checks: Sequence[Check]) -> list[Quota]:
+        with self._lock:
+            quotas = self.peek(checks)
+            blocked = [(q, c) for q, c in zip(quotas, checks, strict=True) if q.remaining == 0]
+            if blocked:
+                raise refusal(blocked)
+            return [self.limiter(c.scope, c.spec).hit(c.key, scope=c.scope) for c in checks]
+
+    def peek(self, checks: Sequence[Check]) -> list[Quota]:
+        return [self.limiter(c.scope, c.spec).peek(c.key) for c in checks]
+
+    def ping(self) -> bool:
+        return True
+
+    def reset(self) -> None:
+        with self._lock:
+            self._limiters.clear()
