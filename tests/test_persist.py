@@ -67,10 +67,10 @@ def test_interrupted_reply_is_restored_with_its_mark(tmp_path: Path) -> None:
     row = store.start_reply(conv.id, model="openai/gpt-oss-20b", provider="groq")
     store.update_reply(row.id, "half of it")
     store.close()
-    from chat.store import conversations
+    from chat.store import liveness
 
-    conversations._LIVE.clear()  # as if the writing process had died
-    chat = persist.load(Store(path), conv.id, None)
+    liveness._live.clear()  # as if the writing process had died
+    chat = persist.load(Store(path, stale_after=0), conv.id, None)
     assert chat is not None and chat.temperature == 0.3
     reply = chat.messages[1]
     assert reply.text == "half of it" and reply.status == "stopped" and reply.interrupted

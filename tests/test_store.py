@@ -1,16 +1,17 @@
-"""The conversation store: round trips, titles, search, rename/delete, ownership, threads."""
+"""The conversation store on SQLite and on PostgreSQL: round trips, titles, search, rename/delete, ownership,
+threads."""
 
 from __future__ import annotations
 
 import base64
 import io
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from chat.schema import GenerationSettings
@@ -33,21 +34,37 @@ SETTINGS: dict[str, Any] = {"temperature": 0.3, "max_tokens": 512, "system_promp
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "charla.db") as s:
+def store(db_target: Path | str) -> Iterator[Store]:
+    with Store(db_target) as s:
         yield s
+
+
+def sql(store: Store, statement: str, **params: Any) -> list[Any]:
+    """Rows of a raw SQL statement on the store's database (committed)."""
+    with store.engine.begin() as conn:
+        result = conn.execute(sa.text(statement), params)
+        return list(result) if result.returns_rows else []
 
 
 def test_default_path_under_data_dir_and_pragmas(tmp_path: Path) -> None:
     s = Store()
-    assert s.path == default_path()
+    assert s.path == default_path().resolve() and s.sqlite
     assert s.path.parent.is_dir() and s.path.name == "charla.db"
-    conn = s._conn
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
-    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    with s.engine.connect() as conn:
+        pragma = conn.connection.driver_connection
+        assert pragma is not None
+        assert pragma.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert pragma.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert pragma.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert pragma.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
     s.close()
+
+
+def test_database_url_picks_postgresql(pg_clean_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARLA_DATABASE_URL", pg_clean_url)
+    with Store() as s:
+        assert s.path is None and not s.sqlite and s.engine.dialect.name == "postgresql"
+        assert s.url.drivername == "postgresql+psycopg" and s.ping()
 
 
 def test_round_trip_conversation_and_messages(store: Store) -> None:
@@ -183,10 +200,10 @@ def test_rename_and_delete_remove_messages_and_search_entries(store: Store) -> N
     assert store.delete(conv.id)
     assert not store.delete(conv.id)
     assert store.get_conversation(conv.id) is None and store.messages(conv.id) == []
-    raw = store._conn
-    assert raw.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
-    assert raw.execute("SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'").fetchone()[0] == 0
-    assert raw.execute("SELECT COUNT(*) FROM titles_fts").fetchone()[0] == 0
+    assert sql(store, "SELECT COUNT(*) FROM messages") == [(0,)]
+    if store.sqlite:  # the FTS5 tables are kept by triggers (PostgreSQL's vectors are columns of the rows)
+        assert sql(store, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH 'zebra'") == [(0,)]
+        assert sql(store, "SELECT COUNT(*) FROM titles_fts") == [(0,)]
     assert store.list_conversations(query="zebra") == []
     with pytest.raises(ConversationNotFound):
         store.add_message(conv.id, role="user", text="late")
@@ -222,7 +239,7 @@ def test_ownership_isolation(store: Store) -> None:
     # development: owner=None sees everything
     assert {c.id for c in store.list_conversations()} == {a.id, b.id}
     # the secret itself is never stored
-    raw = store._conn.execute("SELECT owner FROM conversations").fetchall()
+    raw = sql(store, "SELECT owner FROM conversations")
     assert {r[0] for r in raw} == {alice, bob} and all(len(r[0]) == 64 for r in raw)
 
 
@@ -247,19 +264,19 @@ def test_finish_reply_rejects_streaming_and_later_update_is_ignored(store: Store
     assert (m.text, m.status, m.error) == ("final", "stopped", "Stopped.")
 
 
-def test_store_opened_later_marks_dead_replies_but_not_live_ones(tmp_path: Path) -> None:
-    path = tmp_path / "c.db"
-    first = Store(path)
+def test_store_opened_later_marks_dead_replies_but_not_live_ones(db_target: Path | str) -> None:
+    first = Store(db_target)
     conv = first.create_conversation(owner=None, model="m", settings={})
     live = first.start_reply(conv.id, model="m", provider="groq")
     first.update_reply(live.id, "still going")
-    # a row some dead process left streaming
-    first._conn.execute(
+    # a row some dead process left streaming (no heartbeat: from before the heartbeat existed)
+    sql(
+        first,
         "INSERT INTO messages (conversation_id, seq, role, text, status, created_at)"
-        " VALUES (?, 99, 'assistant', 'half', 'streaming', 0)",
-        (conv.id,),
+        " VALUES (:c, 99, 'assistant', 'half', 'streaming', 0)",
+        c=conv.id,
     )
-    second = Store(path)
+    second = Store(db_target)
     by_seq = {m.seq: m for m in second.messages(conv.id)}
     assert by_seq[99].status == "stopped" and by_seq[99].error == INTERRUPTED and by_seq[99].interrupted
     assert by_seq[live.seq].status == "streaming"
@@ -291,8 +308,8 @@ def test_threads_share_one_store(store: Store) -> None:
     assert seqs == list(range(1, 161))
 
 
-def test_two_stores_on_one_file(tmp_path: Path) -> None:
-    a, b = Store(tmp_path / "c.db"), Store(tmp_path / "c.db")
+def test_two_stores_on_one_database(db_target: Path | str) -> None:
+    a, b = Store(db_target), Store(db_target)
     conv = a.create_conversation(owner=None, model="m", settings={})
     b.add_message(conv.id, role="user", text="from b")
     assert a.messages(conv.id)[0].text == "from b"
@@ -300,9 +317,10 @@ def test_two_stores_on_one_file(tmp_path: Path) -> None:
     b.close()
 
 
-def test_shared_store_is_one_per_file() -> None:
+def test_shared_store_is_one_per_database() -> None:
     first = shared_store()
     assert shared_store() is first and shared_store(default_path()) is first
+    assert shared_store(f"sqlite:///{default_path().resolve()}") is first
     first.close()
 
 
@@ -310,10 +328,8 @@ def test_bad_role_rejected(store: Store) -> None:
     conv = store.create_conversation(owner=None, model="m", settings={})
     with pytest.raises(ValueError):
         store.add_message(conv.id, role="tool", text="x")  # type: ignore[arg-type]
-    with pytest.raises(sqlite3.IntegrityError):
-        store._conn.execute(
-            "INSERT INTO messages (conversation_id, seq, role, created_at) VALUES (?, 1, 'tool', 0)", (conv.id,)
-        )
+    with pytest.raises(sa.exc.IntegrityError):  # the database's own CHECK, on both engines
+        sql(store, "INSERT INTO messages (conversation_id, seq, role, created_at) VALUES (:c, 1, 'tool', 0)", c=conv.id)
 
 
 def _png(width: int, height: int) -> bytes:

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from chat.store import (
     InvalidImport,
+    NewMessage,
     Store,
     export_json,
     export_markdown,
@@ -29,8 +31,8 @@ TINY_PNG = (
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "charla.db") as s:
+def store(db_target: Path | str) -> Iterator[Store]:
+    with Store(db_target) as s:
         yield s
 
 
@@ -67,8 +69,16 @@ def conv_id(store: Store) -> str:
     store.set_feedback(r.id, 1)
     store.add_message(conv.id, role="user", text="And more?")
     r2 = store.start_reply(conv.id, model="mistral-small-latest", provider="mistral")
-    store.finish_reply(r2.id, text="Part", status="cut", error="Cut after 60 s.", duration=60.0)
+    store.finish_reply(r2.id, text="Part", status="cut", error="Cut after 60 s.", duration=60.0,
+                       details=DETAILS)  # fmt: skip
     return conv.id
+
+
+DETAILS: dict[str, Any] = {
+    "error": {"key": "outcome.cut", "params": {"seconds": 60}, "kind": "Cut", "retry_after": None},
+    "via": "via Mistral Small — Groq was rate limited",
+    "reasoning": "The user wants more; keep it short.",
+}
 
 
 def _comparable(store: Store, cid: str) -> list[dict[str, Any]]:
@@ -80,7 +90,8 @@ def test_json_round_trip(store: Store, conv_id: str) -> None:
     assert conv is not None
     text = export_json(conv, store.messages(conv_id))
     doc = json.loads(text)
-    assert (doc["format"], doc["version"]) == ("charla.conversation", 1)
+    assert (doc["format"], doc["version"]) == ("charla.conversation", 2)
+    assert doc["messages"][4]["details"] == DETAILS and doc["messages"][0]["details"] == {}
     assert "id" not in doc["conversation"] and "owner" not in doc["conversation"]
     assert doc["messages"][1]["attachments"][1]["thumbnail"]
     assert doc["messages"][2]["usage"] == {"prompt_tokens": 300, "completion_tokens": 12}
@@ -91,6 +102,7 @@ def test_json_round_trip(store: Store, conv_id: str) -> None:
     assert copy.id != conv_id and copy.owner == me
     assert (copy.title, copy.model, copy.settings) == (conv.title, conv.model, conv.settings)
     assert _comparable(store, copy.id) == _comparable(store, conv_id)
+    assert store.messages(copy.id)[4].details == DETAILS  # error key, "via" caption and reasoning come back
     assert [c.id for c in store.list_conversations(owner=me)] == [copy.id]
     # exporting the copy gives the same messages again
     again = json.loads(export_json(copy, store.messages(copy.id)))
@@ -133,13 +145,32 @@ def _good(store: Store, conv_id: str) -> dict[str, Any]:
     return doc
 
 
-def _snapshot(store: Store) -> tuple[int, int, int]:
-    c = store._conn
-    return (
-        c.execute("SELECT COUNT(*) FROM conversations").fetchone()[0],
-        c.execute("SELECT COUNT(*) FROM messages").fetchone()[0],
-        c.execute("SELECT COUNT(*) FROM titles_fts").fetchone()[0],
-    )
+def test_a_version_1_file_still_imports(store: Store, conv_id: str) -> None:
+    doc = _good(store, conv_id)
+    doc["version"] = 1
+    for m in doc["messages"]:
+        del m["details"]
+    copy = import_json(store, json.dumps(doc), owner=None)
+    assert [m.details for m in store.messages(copy.id)] == [{}] * 5
+    assert [m.text for m in store.messages(copy.id)] == [m.text for m in store.messages(conv_id)]
+
+
+def test_a_drafts_image_data_is_not_exported(store: Store) -> None:
+    conv = store.create_conversation(owner=None, model="m", settings={})
+    image = {"data": "iVBORw0KGgo=", "mime": "image/png", "name": "cat.png"}
+    draft = {"draft": {"attachments": [{"tokens": 90, "images": [image]}]}, "via": "x"}
+    store.add_message(conv.id, role="user", text="look", status="finished", details=draft)
+    doc = json.loads(export_json(conv, store.messages(conv.id)))
+    assert doc["messages"][0]["details"] == {"draft": {"attachments": [{"tokens": 90, "images_dropped": 1}]},
+                                             "via": "x"}  # fmt: skip
+    copy = import_json(store, json.dumps(doc), owner=None)
+    assert "iVBOR" not in json.dumps(store.messages(copy.id)[0].details)
+
+
+def _snapshot(store: Store) -> tuple[int, ...]:
+    tables = ["conversations", "messages"] + (["titles_fts"] if store.sqlite else [])
+    with store.engine.connect() as c:
+        return tuple(c.exec_driver_sql(f"SELECT COUNT(*) FROM {t}").scalar_one() for t in tables)
 
 
 def _mutate(doc: dict[str, Any], path: list[str | int], value: Any) -> str:
@@ -160,7 +191,7 @@ BAD_IMPORTS: dict[str, tuple[str, Any]] = {
     "truncated": ("import.not_json", lambda doc: json.dumps(doc)[: len(json.dumps(doc)) // 2]),
     "list": ("import.format", lambda doc: "[1, 2]"),
     "wrong format": ("import.format", lambda doc: _mutate(doc, ["format"], "chatgpt")),
-    "version 2": ("import.version", lambda doc: _mutate(doc, ["version"], 2)),
+    "version 3": ("import.version", lambda doc: _mutate(doc, ["version"], 3)),
     "unknown role": ("import.invalid", lambda doc: _mutate(doc, ["messages", 2, "role"], "wizard")),
     "missing messages": ("import.invalid", lambda doc: _mutate(doc, ["messages"], _DELETE)),
     "missing text": ("import.invalid", lambda doc: _mutate(doc, ["messages", 0, "text"], _DELETE)),
@@ -191,20 +222,28 @@ def test_bad_imports_raise_and_change_nothing(store: Store, conv_id: str, case: 
 def test_insert_failure_mid_import_rolls_back(store: Store, conv_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
     text = json.dumps(_good(store, conv_id))
     before = _snapshot(store)
-    import chat.store.conversations as conversations
+    import chat.store.rows as rows
 
-    real = conversations._parts_json
+    real = rows.parts_doc
     calls = {"n": 0}
 
-    def flaky(parts: Any) -> str:
+    def flaky(parts: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("disk on fire")
         return real(parts)
 
-    monkeypatch.setattr(conversations, "_parts_json", flaky)
+    monkeypatch.setattr(rows, "parts_doc", flaky)
     with pytest.raises(RuntimeError):
         import_json(store, text, owner=None)
+    assert _snapshot(store) == before
+
+
+def test_a_row_the_database_refuses_rolls_the_whole_import_back(store: Store, conv_id: str) -> None:
+    before = _snapshot(store)
+    good, bad = NewMessage(role="user", text="fine"), NewMessage(role="tool", text="refused by CHECK")  # type: ignore[arg-type]
+    with pytest.raises(sa.exc.IntegrityError):  # the conversation row was inserted first, then this failed
+        store.import_conversation(owner=None, title="t", model="m", settings={}, messages=[good, bad])
     assert _snapshot(store) == before
 
 

@@ -1,28 +1,37 @@
-"""Conversations that survive a refresh: a SQLite store (stdlib `sqlite3`, no streamlit).
+"""Conversations that survive a refresh, a crash and a second replica: SQLite by default, PostgreSQL with
+CHARLA_DATABASE_URL, through one code path (SQLAlchemy Core, Alembic migrations; no streamlit).
 
 ```
 chat/store/
-  db.py             where the file lives (CHARLA_DATA_DIR/charla.db), WAL + synchronous=NORMAL + foreign keys
-  migrations.py     the schema as an append-only list: m001 tables, m002 FTS5, m003 owner, m004 feedback,
-                    m005 details (error keys, fallback caption) + blocked drafts
+  db.py             which database (CHARLA_DATABASE_URL, else CHARLA_DATA_DIR/charla.db), engine settings
+                    (SQLite: WAL + synchronous=NORMAL + foreign keys), the transactions every call runs in
+  schema.py         the tables (SQLAlchemy Core)
+  migrate.py        Alembic run from code at open; pre-Alembic SQLite files adopted (legacy.py: m001..m005, frozen)
+  alembic/          env.py and the revisions: 0001 baseline (= m005, with each engine's full-text search),
+                    0002 reply heartbeat
+  search.py         full-text search: FTS5 on SQLite, tsvector + GIN on PostgreSQL
+  liveness.py       which `streaming` replies still have a live writer (this process, or a heartbeat)
   models.py         Conversation, ConversationSummary, StoredMessage, AttachmentMeta (frozen pydantic)
-  conversations.py  Store: every read and write
+  rows.py           values <-> rows (JSON documents without secret-like fields)
+  messages.py       a conversation's messages and every write of a turn
+  conversations.py  Store: conversations, import, shared_store()
   ownership.py      owner secrets and owner ids
   export.py         Markdown / versioned JSON export, validated JSON import
+  copy.py           `python -m chat.store copy SRC DST`: a database's conversations into another (SQLite -> PG)
   thumbnails.py     ≤256 px, ≤64 KB previews of images (the full image is never stored)
 ```
 
-Durability. Each write is its own committed transaction in WAL mode, so a killed process (SIGKILL, OOM,
-redeploy) loses nothing already written. The pipeline writes the user's message before calling the provider
-(`add_message`), opens the reply as `streaming` (`start_reply`), rewrites its text as it grows (`update_reply`,
-every ~0.5 s) and closes it (`finish_reply`). When a Store opens, replies still `streaming` whose writer is not
-alive in this process are marked `stopped` with the note `INTERRUPTED` (`StoredMessage.interrupted` is True):
-the partial text is shown and the user can regenerate. If another *process* was still writing one, its next
-`update_reply` puts it back to `streaming` and `finish_reply` settles it.
+Durability, on both engines. Each write is its own committed transaction (SQLite in WAL mode; PostgreSQL with
+its default synchronous commit), so a killed process (SIGKILL, OOM, redeploy) loses nothing already written.
+The pipeline writes the user's message before calling the provider (`add_message`), opens the reply as
+`streaming` (`start_reply`), rewrites its text as it grows (`update_reply`, every ~0.5 s) and closes it
+(`finish_reply`). A reply whose writer died is settled as `stopped` with the note `INTERRUPTED`
+(`StoredMessage.interrupted` is True) when a Store opens or when its conversation is read, once its writer's
+heartbeat is older than `stale_after` (see liveness.py): the partial text is shown and the user can
+regenerate. A writer that was only stalled takes its reply back at its next write.
 
-Threads. A Store holds one connection (`check_same_thread=False`) behind a lock, shared by Streamlit's script
-threads and the API; use `shared_store()` for the one per process. (Streamlit runs every rerun in a new thread,
-so a connection per thread would pile up.)
+Threads and processes. A Store pools connections, so Streamlit's script threads and the API share one per
+process (`shared_store()`); several processes and replicas may open the same database.
 
 Ownership. On a shared deployment, each browser keeps a random secret (`new_owner_secret()`, 256 bits; the UI
 keeps it in the browser) and the store keeps only `owner_id(secret)` = sha256 hex on each conversation it

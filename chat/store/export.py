@@ -2,11 +2,15 @@
 
 The JSON document::
 
-    {"format": "charla.conversation", "version": 1, "exported_at": "...",
+    {"format": "charla.conversation", "version": 2, "exported_at": "...",
      "conversation": {"title", "model", "settings", "created_at", "updated_at"},
      "messages": [{"role", "text", "attachments": [...], "status", "error", "model", "provider",
                    "usage": {"prompt_tokens", "completion_tokens"} | null, "ttft", "duration", "feedback",
-                   "created_at"}]}
+                   "created_at", "details": {...}}]}
+
+Version 2 adds each message's `details` (the error's sentence key and parameters, so an imported error
+re-renders in the reader's language; the "via" caption of a fallback reply; reasoning), without a blocked
+draft's image data. Version 1 files (no `details`) still import.
 
 It carries no id and no owner (an id is a capability; the importer becomes the owner of a new conversation)
 and never a key: keys are not in the store, and `export_json` refuses to write a field named like one.
@@ -35,7 +39,9 @@ from chat.store.models import (
 __all__ = ["FORMAT", "VERSION", "InvalidImport", "export_json", "export_markdown", "import_json"]
 
 FORMAT = "charla.conversation"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
+"""Export versions this Charla imports."""
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 MAX_IMPORT_MESSAGES = 5_000
 
@@ -64,6 +70,7 @@ class ExportMessage(BaseModel):
     duration: float | None = Field(default=None, ge=0)
     feedback: Literal[1, -1] | None = None
     created_at: datetime | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class ExportConversation(BaseModel):
@@ -78,11 +85,11 @@ class ExportConversation(BaseModel):
 
 
 class ExportDocument(BaseModel):
-    """A whole export, version 1."""
+    """A whole export (version 1 or 2)."""
 
     model_config = ConfigDict(extra="forbid")
     format: Literal["charla.conversation"]
-    version: Literal[1]
+    version: Literal[1, 2]
     exported_at: datetime | None = None
     conversation: ExportConversation
     messages: list[ExportMessage]
@@ -90,6 +97,22 @@ class ExportDocument(BaseModel):
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
+
+
+def portable_details(details: dict[str, Any]) -> dict[str, Any]:
+    """A message's `details` as it leaves the store: a blocked draft's image bytes are left out (counted in
+    `images_dropped`, so a restored draft asks for the image again)."""
+    draft = details.get("draft")
+    if not isinstance(draft, dict) or not isinstance(draft.get("attachments"), list):
+        return details
+    attachments = []
+    for entry in draft["attachments"]:
+        if isinstance(entry, dict) and entry.get("images"):
+            images = entry["images"]
+            entry = {k: v for k, v in entry.items() if k != "images"}
+            entry["images_dropped"] = len(images) if isinstance(images, list) else 1
+        attachments.append(entry)
+    return {**details, "draft": {**draft, "attachments": attachments}}
 
 
 def _message_doc(m: StoredMessage) -> dict[str, Any]:
@@ -107,6 +130,7 @@ def _message_doc(m: StoredMessage) -> dict[str, Any]:
         "duration": m.duration,
         "feedback": m.feedback,
         "created_at": _iso(m.created_at),
+        "details": portable_details(m.details),
     }
 
 
@@ -258,8 +282,8 @@ def _parse(text: str | bytes) -> ExportDocument:
         raise InvalidImport("import.not_json") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise InvalidImport("import.format")
-    if raw.get("version") != VERSION:
-        raise InvalidImport("import.version", version=raw.get("version"), supported=VERSION)
+    if raw.get("version") not in READS:
+        raise InvalidImport("import.version", version=raw.get("version"), supported=", ".join(map(str, READS)))
     if isinstance(raw.get("messages"), list) and len(raw["messages"]) > MAX_IMPORT_MESSAGES:
         raise InvalidImport("import.too_many", limit=MAX_IMPORT_MESSAGES)
     try:
@@ -298,6 +322,7 @@ def import_json(store: Store, text: str | bytes, *, owner: str | None) -> Conver
             duration=m.duration,
             feedback=m.feedback,
             created_at=m.created_at.timestamp() if m.created_at else None,
+            details=portable_details(m.details),
         )
         for m in doc.messages
     ]

@@ -22,8 +22,8 @@ TEXT: Table = {
         "es": 'no es una conversación exportada de Charla (se esperaba "format": "charla.conversation").',
     },
     "import.version": {
-        "en": "export version {version} is not supported (this Charla reads version {supported}).",
-        "es": "la versión {version} de exportación no es compatible (este Charla lee la versión {supported}).",
+        "en": "export version {version} is not supported (this Charla reads versions {supported}).",
+        "es": "la versión {version} de exportación no es compatible (este Charla lee las versiones {supported}).",
     },
     "import.invalid": {
         "en": "{where}: {problem}.",

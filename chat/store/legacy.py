@@ -1,9 +1,13 @@
-"""The schema, as an append-only list of migrations.
+"""FROZEN: the hand-written SQLite migrations (m001..m005) Charla used before Alembic, kept only to adopt old files.
+
+A SQLite file made by an older Charla records its versions in `_migrations`. :mod:`chat.store.migrate` brings a
+file still older than m005 forward with these functions, then stamps it at Alembic revision 0001 (whose schema is
+m005's) and upgrades it to head with Alembic like any other database. New schema changes go in
+`chat/store/alembic/versions/`, never here: this module must not change.
 
 Each migration is a function `mNNN_what(conn)` registered with `@migration`. `migrate()` applies, in list order,
 those whose name is not yet in the `_migrations` table, each in its own transaction together with the row that
-records it, so a crash leaves the database at one version or the next, never between. Never edit or reorder a
-migration that has shipped: add a new one at the end.
+records it, so a crash leaves the database at one version or the next, never between.
 
 Migrations run statements one by one with `conn.execute` (never `executescript`, which commits on its own).
 """

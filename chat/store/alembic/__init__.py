@@ -1,0 +1,1 @@
+"""Alembic's script directory for the store (`script_location = "chat.store:alembic"`); see chat.store.migrate."""
