@@ -162,7 +162,7 @@ def assert_stream(status: int, headers: dict[str, str], text: str, reply: str) -
 
 def test_healthz(server: LiveServer) -> None:
     r = httpx.get(f"{server.url}/healthz")
-    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert r.status_code == 200 and r.json() == {"ok": True, "store": "ok", "redis": "off"}
 
 
 def test_seed_simple_chat_request(server: LiveServer, upstream: FakeUpstream) -> None:
@@ -251,4 +251,4 @@ def test_route_inside_st_app_in_process(upstream: FakeUpstream, tmp_path: Path) 
         assert client.get("/_stcore/health").text == "ok"
         r = client.post("/api/chat", json=body("inside"))
         assert r.status_code == 200 and streamed_text(sse_events(r.text)) == "Echo: inside"
-        assert client.get("/healthz").json() == {"ok": True}
+        assert client.get("/healthz").json() == {"ok": True, "store": "ok", "redis": "off"}

@@ -4,7 +4,8 @@ Modules: :mod:`~chat.api.route` (the handler), :mod:`~chat.api.body` (size cap, 
 :mod:`~chat.api.clientip` (client IP, trusted proxies, production rules), :mod:`~chat.api.envelope` (every error
 response, rate-limit headers) and :mod:`~chat.api.stream` (the AI SDK UI-message SSE stream, thread model).
 
-Routes run outside any Streamlit session: the per-IP rate limit is the process-wide one the UI also uses.
+Routes run outside any Streamlit session: the per-IP rate limit is the one the UI also uses (this process's, or
+every replica's in Redis). :mod:`~chat.api.health` answers `GET /healthz` (the store and Redis).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def routes() -> list[Route]:
     """The routes `app.py` passes to `st.App` (Starlette is imported here, not when `chat` is)."""
     from starlette.routing import Route
 
-    from chat.api.route import chat, healthz
+    from chat.api.health import healthz
+    from chat.api.route import chat
 
     return [
         Route("/api/chat", chat, methods=["POST"]),

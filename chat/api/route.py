@@ -13,7 +13,7 @@ import logging
 from functools import partial
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from chat import config, service
 from chat.api import clientip
@@ -71,8 +71,3 @@ async def chat(request: Request) -> Response:
         return error_response(ChatError(), lang, ip)
     quota = reply.context.quota if reply.context is not None else None
     return EventStream(reply, lang, rate_headers(quota) if quota else {}, send_reasoning=send_reasoning)
-
-
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness for load balancers: cheap, touches nothing."""
-    return JSONResponse({"ok": True})
