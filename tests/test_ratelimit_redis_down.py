@@ -116,3 +116,32 @@ def test_api_answers_503_in_both_languages_then_recovers(
     private_redis.start()
     back = api.post("/api/chat", json=body("after"))
     assert back.status_code == 200 and back.headers["x-ratelimit-remaining"] == "4"  # a fresh, empty Redis
+
+
+def test_the_chat_page_says_why_and_keeps_the_message(
+    upstream: FakeUpstream, private_redis: PrivateRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    from tests.test_ui_app import PAGE, all_text, button, send, texts
+
+    monkeypatch.setenv("CHARLA_REDIS_URL", private_redis.url)
+    monkeypatch.setenv("CHARLA_RATE_LIMIT", "5/60")
+    st.cache_resource.clear()
+    ratelimit.clear()
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.run()
+    send(at, "first")
+    assert "4 of 5 left" in all_text(at)  # the meter reads Redis
+    private_redis.stop()
+    send(at, "while redis is away")
+    assert "cannot check its usage limits right now" in all_text(at)
+    assert texts(at, "user")[-1] == "while redis is away" and len(upstream.chat_requests()) == 1
+    assert "of 5 left" not in all_text(at)  # no meter while the count is unknown
+    private_redis.start()
+    button(at, "Retry").click().run()
+    assert not at.exception and len(upstream.chat_requests()) == 2
+    assert "4 of 5 left" in all_text(at)  # a fresh Redis: the count restarted
+    ratelimit.clear()
