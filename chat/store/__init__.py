@@ -16,7 +16,7 @@ chat/store/
   messages.py       a conversation's messages and every write of a turn
   conversations.py  Store: conversations, import, shared_store()
   ownership.py      owner secrets and owner ids
-  export.py         Markdown / versioned JSON export, validated JSON import
+  export.py         versioned JSON export, validated JSON import; markdown.py: Markdown export
   copy.py           `python -m chat.store copy SRC DST`: a database's conversations into another (SQLite -> PG)
   thumbnails.py     ≤256 px, ≤64 KB previews of images (the full image is never stored)
 ```

@@ -1,4 +1,4 @@
-"""Export a conversation as Markdown (to read) or versioned JSON (to import again), and import that JSON.
+"""Export a conversation as versioned JSON, to import again (Markdown, to read: chat.store.markdown); import it.
 
 The JSON document::
 
@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chat.schema import GenerationSettings, Role
 from chat.store.conversations import NewMessage, Store
 from chat.store.errors import InvalidImport
+from chat.store.markdown import export_markdown
 from chat.store.models import (
     INTERRUPTED,
     SECRET_FIELD,
@@ -169,98 +170,6 @@ def export_json(conv: Conversation, messages: list[StoredMessage]) -> str:
     if leaked:  # keys never reach the store; this guards against a future field that would carry one
         raise ValueError(f"refusing to export fields named like secrets: {', '.join(leaked)}")
     return json.dumps(doc, ensure_ascii=False, indent=2)
-
-
-# --- Markdown ---------------------------------------------------------------------------------------------
-
-
-def _when(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _settings_line(settings: dict[str, Any]) -> str:
-    bits = []
-    if settings.get("temperature") is not None:
-        bits.append(f"temperature {settings['temperature']}")
-    if settings.get("max_tokens") is not None:
-        bits.append(f"max tokens {settings['max_tokens']}")
-    return " · ".join(bits) or "model defaults"
-
-
-def _status_note(m: StoredMessage) -> str | None:
-    if m.interrupted:
-        return INTERRUPTED
-    notes: dict[str, str] = {
-        "streaming": "Still streaming when exported; the text above is what had arrived.",
-        "stopped": "Stopped; the text above is what arrived.",
-        "cut": "Cut: the reply streamed longer than allowed; the text above is what arrived.",
-        "failed": "Failed" + (f": {m.error}" if m.error else "."),
-    }
-    note = notes.get(m.status)
-    if note and m.error and m.status in ("stopped", "cut"):
-        note += f" ({m.error})"
-    return note
-
-
-def _attachment_label(p: AttachmentMeta) -> str:
-    details = [p.kind]
-    if p.pages:
-        details.append(f"{p.pages} pages")
-    if p.chars:
-        details.append(f"{p.chars} characters")
-    return f"{p.name} ({', '.join(details)})" + (f" — {'; '.join(p.notes)}" if p.notes else "")
-
-
-def _numbers_line(m: StoredMessage) -> str | None:
-    bits = []
-    if m.usage:
-        bits.append(f"{m.usage[0]} prompt + {m.usage[1]} completion tokens")
-    if m.ttft is not None:
-        bits.append(f"first token after {m.ttft:.2f} s")
-    if m.duration is not None:
-        bits.append(f"{m.duration:.2f} s in all")
-    if m.feedback:
-        bits.append("rated 👍" if m.feedback > 0 else "rated 👎")
-    return " · ".join(bits) or None
-
-
-def _message_markdown(m: StoredMessage) -> list[str]:
-    heading = f"## {m.role.capitalize()}"
-    if m.role == "assistant" and m.model:
-        heading += f" — {m.model}" + (f" ({m.provider})" if m.provider else "")
-    lines = [f"{heading} — {_when(m.created_at)}", "", m.text or "_(no text)_", ""]
-    if m.parts:
-        lines += ["*Attachments:* " + ", ".join(_attachment_label(p) for p in m.parts), ""]
-    note = _status_note(m)
-    if note:
-        lines += [f"*{note}*", ""]
-    numbers = _numbers_line(m)
-    if numbers:
-        lines += [f"*{numbers}*", ""]
-    return lines
-
-
-def export_markdown(conv: Conversation, messages: list[StoredMessage]) -> str:
-    """The conversation as Markdown for people: header with model and settings, then each message (no drafts)."""
-    messages = [m for m in messages if m.status != "blocked"]
-    lines = [
-        f"# {conv.title}",
-        "",
-        f"- **Model:** `{conv.model}`",
-        f"- **Settings:** {_settings_line(conv.settings)}",
-    ]
-    if conv.settings.get("system_prompt"):
-        lines.append("- **System prompt:** " + " ".join(str(conv.settings["system_prompt"]).split()))
-    lines += [
-        f"- **Created:** {_when(conv.created_at)} · **Updated:** {_when(conv.updated_at)}",
-        f"- Exported from Charla on {_when(datetime.now(UTC))}",
-        "",
-        "---",
-        "",
-    ]
-    for m in messages:
-        lines += _message_markdown(m)
-    return "\n".join(lines).rstrip() + "\n"
 
 
 # --- import -----------------------------------------------------------------------------------------------
