@@ -23,7 +23,7 @@ PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "chat_view.py")
 def fresh() -> Iterator[None]:
     catalog.CACHE.drop()
     st.cache_resource.clear()
-    ratelimit._shared.clear()
+    ratelimit.clear()
     yield
 
 

@@ -30,7 +30,7 @@ THINKING = "Two plus two is four, nothing to carry."
 def fresh() -> Iterator[None]:
     catalog.CACHE.drop()
     st.cache_resource.clear()
-    ratelimit._shared.clear()
+    ratelimit.clear()
     yield
 
 
