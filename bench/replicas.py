@@ -43,7 +43,8 @@ from api_load import Run, pct, read_stream  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 from tests.services import PG_ADMIN, REDIS, create_database, drop_database  # noqa: E402
 
-MODEL = "llama-3.1-8b-instant"
+MODEL = "openai/gpt-oss-20b"
+"""The model the direct upstream phase asks the fake for (the API's default, the seed's model, maps to it)."""
 
 
 async def spread(urls: list[str], text: str, streams: int) -> Run:
