@@ -54,8 +54,12 @@ async def spread(urls: list[str], text: str, streams: int) -> Run:
     payload: dict[str, object] = {"messages": [{"role": "user", "content": text}]}
     async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(read_stream(client, f"{urls[i % len(urls)]}/api/chat", payload, b'"text-delta"',
-                                           run, {}) for i in range(streams)))  # fmt: skip
+        await asyncio.gather(
+            *(
+                read_stream(client, f"{urls[i % len(urls)]}/api/chat", payload, b'"text-delta"', run, {})
+                for i in range(streams)
+            )
+        )
         run.seconds = time.perf_counter() - started
     return run
 
@@ -69,8 +73,10 @@ async def through(servers: list[LiveServer], text: str, streams: int) -> Run:
 def line(label: str, run: Run, base: Run) -> str:
     ratio = run.rate / base.rate if base.rate else 0.0
     added50, added99 = pct(run.ttft, 0.5) - pct(base.ttft, 0.5), pct(run.ttft, 0.99) - pct(base.ttft, 0.99)
-    return (f"{label:34} {run.rate:8.0f} tokens/s  ratio {ratio:5.3f}  errors {len(run.errors):3d}  "
-            f"added TTFT p50 {added50:6.1f} ms  p99 {added99:6.1f} ms")  # fmt: skip
+    return (
+        f"{label:34} {run.rate:8.0f} tokens/s  ratio {ratio:5.3f}  errors {len(run.errors):3d}  "
+        f"added TTFT p50 {added50:6.1f} ms  p99 {added99:6.1f} ms"
+    )
 
 
 def per_call(fn: Callable[[int], object], n: int) -> tuple[float, float]:
@@ -95,8 +101,10 @@ def bench_limits(prefix: str, n: int) -> list[str]:
         ratelimit.clear()
         take = per_call(lambda i: ratelimit.take(session=f"s{i}", ip=f"198.51.100.{i % 100}"), n)
         peek = per_call(lambda i: ratelimit.peek(session=f"s{i}", ip=f"198.51.100.{i % 100}"), n)
-        out.append(f"rate-limit check, {name:6}: take (session + IP) mean {take[0]:6.0f} µs  p95 {take[1]:6.0f} µs"
-                   f"   peek mean {peek[0]:6.0f} µs  p95 {peek[1]:6.0f} µs")  # fmt: skip
+        out.append(
+            f"rate-limit check, {name:6}: take (session + IP) mean {take[0]:6.0f} µs  p95 {take[1]:6.0f} µs"
+            f"   peek mean {peek[0]:6.0f} µs  p95 {peek[1]:6.0f} µs"
+        )
     os.environ.pop("CHARLA_REDIS_URL", None)
     return out
 
@@ -105,16 +113,20 @@ def bench_writes(database: str, n: int) -> list[str]:
     from chat.store import Store
 
     out = []
-    for name, target in (("SQLite", Path(tempfile.mkdtemp(prefix="charla-bench-")) / "charla.db"),
-                         ("PostgreSQL", database)):  # fmt: skip
+    for name, target in (
+        ("SQLite", Path(tempfile.mkdtemp(prefix="charla-bench-")) / "charla.db"),
+        ("PostgreSQL", database),
+    ):
         with Store(target) as store:
             conv_id = store.create_conversation(owner=None, model=MODEL, settings={}).id
             add = per_call(lambda i, s=store, c=conv_id: s.add_message(c, role="user", text=f"message {i} " * 20), n)
             reply_id = store.start_reply(conv_id, model=MODEL, provider="groq").id
             update = per_call(lambda i, s=store, r=reply_id: s.update_reply(r, f"partial text {i} " * 40), n)
             store.finish_reply(reply_id, text="done", status="finished")
-        out.append(f"message write, {name:10}: add_message mean {add[0]:6.0f} µs  p95 {add[1]:6.0f} µs"
-                   f"   update_reply mean {update[0]:6.0f} µs  p95 {update[1]:6.0f} µs")  # fmt: skip
+        out.append(
+            f"message write, {name:10}: add_message mean {add[0]:6.0f} µs  p95 {add[1]:6.0f} µs"
+            f"   update_reply mean {update[0]:6.0f} µs  p95 {update[1]:6.0f} µs"
+        )
     return out
 
 
@@ -125,27 +137,50 @@ async def main_async(args: argparse.Namespace) -> int:
     text = api_load.prompt(args.tokens)
     database = create_database("charla_bench")
     prefix = f"charla-bench-{secrets.token_hex(4)}"
-    base_env = {"GROQ_BASE_URL": fake_url, "MISTRAL_BASE_URL": fake_url, "GROQ_API_KEY": "bench-key",
-                "MISTRAL_API_KEY": "bench-key", "CHARLA_IP_RATE_LIMIT": "1000000/60",
-                "CHARLA_RATE_LIMIT": "1000000/60"}  # fmt: skip
-    shared = {**base_env, "CHARLA_DATABASE_URL": database, "CHARLA_REDIS_URL": REDIS, "CHARLA_REDIS_PREFIX": prefix,
-              "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16)}  # fmt: skip
+    base_env = {
+        "GROQ_BASE_URL": fake_url,
+        "MISTRAL_BASE_URL": fake_url,
+        "GROQ_API_KEY": "bench-key",
+        "MISTRAL_API_KEY": "bench-key",
+        "CHARLA_IP_RATE_LIMIT": "1000000/60",
+        "CHARLA_RATE_LIMIT": "1000000/60",
+    }
+    shared = {
+        **base_env,
+        "CHARLA_DATABASE_URL": database,
+        "CHARLA_REDIS_URL": REDIS,
+        "CHARLA_REDIS_PREFIX": prefix,
+        "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(16),
+    }
     where = f"PostgreSQL {PG_ADMIN.rsplit('@', 1)[-1]}, Redis {REDIS.rsplit('@', 1)[-1]}"
-    lines = [f"streams={args.streams} tokens/stream={args.tokens} upstream delay={args.delay * 1000:.0f} ms, "
-             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {where}"]  # fmt: skip
+    lines = [
+        f"streams={args.streams} tokens/stream={args.tokens} upstream delay={args.delay * 1000:.0f} ms, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {where}"
+    ]
     try:
         direct = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": text}]}
-        base = await api_load.phase(f"{fake_url}/openai/v1/chat/completions", direct, b'"content":', args.streams,
-                                    {"Authorization": "Bearer bench-key"})  # fmt: skip
+        base = await api_load.phase(
+            f"{fake_url}/openai/v1/chat/completions",
+            direct,
+            b'"content":',
+            args.streams,
+            {"Authorization": "Bearer bench-key"},
+        )
         base.tokens -= args.streams  # the opening {"content": ""} chunk of each stream
-        lines.append(f"{'upstream alone':34} {base.rate:8.0f} tokens/s  TTFT p50 {pct(base.ttft, .5):.1f} ms  "
-                     f"p99 {pct(base.ttft, .99):.1f} ms")  # fmt: skip
-        phases = (("1 replica, memory + SQLite", [{**base_env, "CHARLA_DATA_DIR": tempfile.mkdtemp()}]),
-                  ("1 replica, Redis + PostgreSQL", [shared]),
-                  ("2 replicas, one Redis + PostgreSQL", [shared, shared]))  # fmt: skip
+        lines.append(
+            f"{'upstream alone':34} {base.rate:8.0f} tokens/s  TTFT p50 {pct(base.ttft, 0.5):.1f} ms  "
+            f"p99 {pct(base.ttft, 0.99):.1f} ms"
+        )
+        phases = (
+            ("1 replica, memory + SQLite", [{**base_env, "CHARLA_DATA_DIR": tempfile.mkdtemp()}]),
+            ("1 replica, Redis + PostgreSQL", [shared]),
+            ("2 replicas, one Redis + PostgreSQL", [shared, shared]),
+        )
         for label, envs in phases:
-            servers = [LiveServer({**e, "CHARLA_DATA_DIR": e.get("CHARLA_DATA_DIR") or tempfile.mkdtemp()}).start()
-                       for e in envs]  # fmt: skip
+            servers = [
+                LiveServer({**e, "CHARLA_DATA_DIR": e.get("CHARLA_DATA_DIR") or tempfile.mkdtemp()}).start()
+                for e in envs
+            ]
             try:
                 run = await through(servers, text, args.streams)
             finally:

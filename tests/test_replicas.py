@@ -90,8 +90,12 @@ def deployment(fake: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def chat_request(url: str, text: str) -> httpx.Response:
-    return httpx.post(f"{url}/api/chat", json={"messages": [{"role": "user", "content": text}]},
-                      headers={"X-Forwarded-For": CLIENT}, timeout=30)  # fmt: skip
+    return httpx.post(
+        f"{url}/api/chat",
+        json={"messages": [{"role": "user", "content": text}]},
+        headers={"X-Forwarded-For": CLIENT},
+        timeout=30,
+    )
 
 
 def test_the_per_ip_limit_holds_across_replicas(deployment: Deployment) -> None:
@@ -116,8 +120,10 @@ def conv_of(page: Any) -> str:
 
 
 def bubbles(page: Any) -> list[str]:
-    return [t.strip() for t in page.locator('[data-testid="stChatMessageContent"] [data-testid="stMarkdown"]')
-            .all_inner_texts()]  # fmt: skip
+    return [
+        t.strip()
+        for t in page.locator('[data-testid="stChatMessageContent"] [data-testid="stMarkdown"]').all_inner_texts()
+    ]
 
 
 def browser_test(fn: Any) -> Any:

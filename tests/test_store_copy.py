@@ -19,8 +19,9 @@ FIXTURE = REPO / "tests" / "data" / "legacy-m005.db"
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "chat.store", *args], capture_output=True, text=True, env=env,
-                          cwd=REPO, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "chat.store", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
 
 
 def test_copy_an_old_sqlite_file_into_postgresql_twice(tmp_path: Path, pg_clean_url: str) -> None:

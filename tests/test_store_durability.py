@@ -55,8 +55,14 @@ class Writer:
 
     def __init__(self, target: Path | str, mode: str) -> None:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-        self.proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), mode], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=REPO, env=env)  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(target), mode],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env=env,
+        )
         self.ids: list[str] = []
         self.written = 0
 

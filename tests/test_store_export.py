@@ -69,8 +69,7 @@ def conv_id(store: Store) -> str:
     store.set_feedback(r.id, 1)
     store.add_message(conv.id, role="user", text="And more?")
     r2 = store.start_reply(conv.id, model="mistral-small-latest", provider="mistral")
-    store.finish_reply(r2.id, text="Part", status="cut", error="Cut after 60 s.", duration=60.0,
-                       details=DETAILS)  # fmt: skip
+    store.finish_reply(r2.id, text="Part", status="cut", error="Cut after 60 s.", duration=60.0, details=DETAILS)
     return conv.id
 
 
@@ -161,8 +160,10 @@ def test_a_drafts_image_data_is_not_exported(store: Store) -> None:
     draft = {"draft": {"attachments": [{"tokens": 90, "images": [image]}]}, "via": "x"}
     store.add_message(conv.id, role="user", text="look", status="finished", details=draft)
     doc = json.loads(export_json(conv, store.messages(conv.id)))
-    assert doc["messages"][0]["details"] == {"draft": {"attachments": [{"tokens": 90, "images_dropped": 1}]},
-                                             "via": "x"}  # fmt: skip
+    assert doc["messages"][0]["details"] == {
+        "draft": {"attachments": [{"tokens": 90, "images_dropped": 1}]},
+        "via": "x",
+    }
     copy = import_json(store, json.dumps(doc), owner=None)
     assert "iVBOR" not in json.dumps(store.messages(copy.id)[0].details)
 

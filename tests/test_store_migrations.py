@@ -77,9 +77,12 @@ def test_the_old_codes_file_is_adopted(tmp_path: Path) -> None:
 
     msgs = store.messages(two.id, owner=mine)
     assert [(m.seq, m.role, m.status) for m in msgs] == [
-        (1, "user", "finished"), (2, "assistant", "finished"), (3, "user", "finished"),
-        (4, "assistant", "failed"), (5, "user", "blocked"),
-    ]  # fmt: skip
+        (1, "user", "finished"),
+        (2, "assistant", "finished"),
+        (3, "user", "finished"),
+        (4, "assistant", "failed"),
+        (5, "user", "blocked"),
+    ]
     assert msgs[0].parts[0].name == "mapa.pdf" and msgs[0].parts[0].text == "Plano del barrio"
     assert msgs[1].feedback == 1 and msgs[1].usage == (50, 9) and msgs[1].details["via"].startswith("via Mistral")
     assert msgs[3].details["error"]["key"] == "error.upstream_down"
@@ -251,7 +254,7 @@ def _race(targets: list[str], processes: int, gap: float) -> list[list[object]]:
             text=True,
             cwd=REPO,
             env=env,
-        )  # fmt: skip
+        )
         for _ in range(processes)
     ]
     outputs = [p.communicate(timeout=120)[0].splitlines() for p in procs]

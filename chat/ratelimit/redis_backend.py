@@ -121,8 +121,9 @@ class RedisBackend:
     def _unavailable(self, error: BaseException) -> RateLimiterUnavailable:
         if not self._down:  # once per outage; the error's class only (a message may carry the URL)
             cause = error.storage_error if isinstance(error, StorageError) else error
-            log.warning("rate limits: Redis is not answering (%s); refusing requests until it does",
-                        type(cause).__name__)  # fmt: skip
+            log.warning(
+                "rate limits: Redis is not answering (%s); refusing requests until it does", type(cause).__name__
+            )
         self._down = True
         return RateLimiterUnavailable()
 

@@ -87,9 +87,15 @@ class Store(Messages):
     ) -> Conversation:
         """A new, empty conversation with an unguessable id."""
         now = time.time()
-        values = {"id": secrets.token_urlsafe(16), "title": title.strip()[:MAX_TITLE_CHARS] or DEFAULT_TITLE,
-                  "model": model, "settings": rows.settings_doc(settings), "owner": owner, "created_at": now,
-                  "updated_at": now}  # fmt: skip
+        values = {
+            "id": secrets.token_urlsafe(16),
+            "title": title.strip()[:MAX_TITLE_CHARS] or DEFAULT_TITLE,
+            "model": model,
+            "settings": rows.settings_doc(settings),
+            "owner": owner,
+            "created_at": now,
+            "updated_at": now,
+        }
         with self._write() as conn:
             row = conn.execute(conversations.insert().values(**values).returning(*conversations.c)).one()
         return rows.conversation(row)
@@ -174,8 +180,15 @@ class Store(Messages):
         """
         now = time.time()
         new_id = conv_id or secrets.token_urlsafe(16)
-        head = {"id": new_id, "title": _title(title), "model": model, "settings": rows.settings_doc(settings),
-                "owner": owner, "created_at": created_at or now, "updated_at": updated_at or now}  # fmt: skip
+        head = {
+            "id": new_id,
+            "title": _title(title),
+            "model": model,
+            "settings": rows.settings_doc(settings),
+            "owner": owner,
+            "created_at": created_at or now,
+            "updated_at": updated_at or now,
+        }
         body = [_message_values(new_id, seq, m, now) for seq, m in enumerate(messages, start=1)]
         with self._write() as conn:
             row = conn.execute(conversations.insert().values(**head).returning(*conversations.c)).one()
@@ -187,12 +200,24 @@ class Store(Messages):
 def _message_values(conv_id: str, seq: int, m: NewMessage, now: float) -> dict[str, Any]:
     check_feedback(m.feedback)
     prompt, completion = m.usage or (None, None)
-    return {"conversation_id": conv_id, "seq": seq, "role": m.role, "text": m.text,
-            "parts": rows.parts_doc(m.parts), "status": "stopped" if m.status == "streaming" else m.status,
-            "error": m.error, "model": m.model, "provider": m.provider, "prompt_tokens": prompt,
-            "completion_tokens": completion, "ttft": m.ttft, "duration": m.duration, "feedback": m.feedback,
-            "created_at": m.created_at if m.created_at is not None else now,
-            "details": rows.details_doc(m.details)}  # fmt: skip
+    return {
+        "conversation_id": conv_id,
+        "seq": seq,
+        "role": m.role,
+        "text": m.text,
+        "parts": rows.parts_doc(m.parts),
+        "status": "stopped" if m.status == "streaming" else m.status,
+        "error": m.error,
+        "model": m.model,
+        "provider": m.provider,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "ttft": m.ttft,
+        "duration": m.duration,
+        "feedback": m.feedback,
+        "created_at": m.created_at if m.created_at is not None else now,
+        "details": rows.details_doc(m.details),
+    }
 
 
 _shared: dict[str, Store] = {}

@@ -58,10 +58,15 @@ def _new_message(m: StoredMessage) -> NewMessage:
 def _copy_one(dst: Store, conv: Conversation, msgs: list[StoredMessage]) -> bool:
     try:
         dst.import_conversation(
-            conv_id=conv.id, owner=conv.owner, title=conv.title, model=conv.model, settings=conv.settings,
-            messages=[_new_message(m) for m in msgs], created_at=conv.created_at.timestamp(),
+            conv_id=conv.id,
+            owner=conv.owner,
+            title=conv.title,
+            model=conv.model,
+            settings=conv.settings,
+            messages=[_new_message(m) for m in msgs],
+            created_at=conv.created_at.timestamp(),
             updated_at=conv.updated_at.timestamp(),
-        )  # fmt: skip
+        )
     except sa.exc.IntegrityError:  # another copy got there first
         return False
     return True

@@ -118,8 +118,13 @@ class Messages(Database):
         if status not in ("finished", "blocked") or (status == "blocked" and role != "user"):
             raise ValueError(f"add_message stores a finished message or a user's blocked draft, not {status!r}")
         parts = [AttachmentMeta.clean(dict(p)) for p in parts_meta or []]
-        values = {"role": role, "text": text, "parts": rows.parts_doc(parts), "status": status,
-                  "details": rows.details_doc(details)}  # fmt: skip
+        values = {
+            "role": role,
+            "text": text,
+            "parts": rows.parts_doc(parts),
+            "status": status,
+            "details": rows.details_doc(details),
+        }
         now = time.time()
         with self._write() as conn:
             title = lock_conversation(conn, conv_id)
@@ -143,10 +148,19 @@ class Messages(Database):
                 raise ConversationNotFound()
             row = conn.execute(
                 messages.insert()
-                .values(conversation_id=conv_id, seq=_next_seq(conn, conv_id), role="assistant", text="",
-                        status="streaming", model=model, provider=provider, created_at=now, heartbeat=now)
+                .values(
+                    conversation_id=conv_id,
+                    seq=_next_seq(conn, conv_id),
+                    role="assistant",
+                    text="",
+                    status="streaming",
+                    model=model,
+                    provider=provider,
+                    created_at=now,
+                    heartbeat=now,
+                )
                 .returning(*messages.c)
-            ).one()  # fmt: skip
+            ).one()
             _touch(conn, conv_id, now)
             liveness.add(self.key, row.id)
         self._heartbeat.watch(row.id)
@@ -181,9 +195,16 @@ class Messages(Database):
         if status not in FINAL_STATUSES:
             raise ValueError(f"a reply ends as one of {sorted(FINAL_STATUSES)}, not {status!r}")
         prompt, completion = usage if usage is not None else (None, None)
-        values = {"text": text, "status": status, "error": error, "prompt_tokens": prompt,
-                  "completion_tokens": completion, "ttft": ttft, "duration": duration,
-                  "details": rows.details_doc(details)}  # fmt: skip
+        values = {
+            "text": text,
+            "status": status,
+            "error": error,
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "ttft": ttft,
+            "duration": duration,
+            "details": rows.details_doc(details),
+        }
         try:
             with self._write() as conn:
                 conv_id = conn.execute(sa.select(messages.c.conversation_id).where(messages.c.id == msg_id)).scalar()
