@@ -37,7 +37,8 @@ from chat.schema import ImagePart, TextPart
 from chat.session import ChatSession
 from chat.store import (
     AttachmentMeta,
-    ReplyStatus,
+    MessageRecord,
+    MessageStatus,
     Store,
     StoredMessage,
     export_json,
@@ -199,24 +200,47 @@ def _restore_reply(msg: ChatMessage, details: dict[str, Any]) -> None:
     msg.asked = asked if isinstance(asked, str) else None
 
 
+def record_of(msg: ChatMessage) -> MessageRecord:
+    """The page's message as the store keeps it (and an export carries it): the one mapping, `message_of` its
+    inverse."""
+    status: Any = msg.status if msg.status in FINAL or msg.status == "blocked" else "finished"
+    if msg.role == "assistant" and msg.status not in FINAL:
+        status = "stopped"
+    return MessageRecord.model_validate(
+        {
+            "role": msg.role,
+            "text": msg.text,
+            "parts": [a.meta() for a in msg.attachments],
+            "status": status,
+            "error": _error_text(msg),
+            "model": msg.model,
+            "provider": msg.provider,
+            "prompt_tokens": msg.prompt_tokens,
+            "completion_tokens": msg.completion_tokens,
+            "ttft": msg.ttft,
+            "duration": msg.duration,
+            "feedback": msg.feedback,
+            "details": details_of(msg),
+        }
+    )
+
+
 def _insert(store: Store, conv_id: str, msg: ChatMessage) -> int:
     """Append `msg` to the stored conversation; its seq."""
+    record = record_of(msg)
     if msg.role == "user":
+        parts = [p.model_dump(exclude_none=True) for p in record.parts]
+        status: MessageStatus = "blocked" if record.status == "blocked" else "finished"
         row = store.add_message(
-            conv_id,
-            role="user",
-            text=msg.text,
-            parts_meta=[a.meta() for a in msg.attachments],
-            status="blocked" if msg.status == "blocked" else "finished",
-            details=details_of(msg),
+            conv_id, role="user", text=record.text, parts_meta=parts, status=status, details=record.details
         )
-        if msg.status == "failed":
-            store.mark_failed(row.id, _error_text(msg) or "", details_of(msg))
+        if record.status == "failed":
+            store.mark_failed(row.id, record.error or "", record.details)
     else:
-        row = store.start_reply(conv_id, model=msg.model or "", provider=msg.provider or "")
-        _finish_row(store, row.id, msg)
-        if msg.feedback is not None:
-            store.set_feedback(row.id, msg.feedback)
+        row = store.start_reply(conv_id, model=record.model or "", provider=record.provider or "")
+        _finish_row(store, row.id, record)
+        if record.feedback is not None:
+            store.set_feedback(row.id, record.feedback)
     msg.store_id = row.id
     return row.seq
 
@@ -259,21 +283,16 @@ def before_send(store: Store, chat: ChatSession, user: ChatMessage, owner: str |
     return conv_id
 
 
-def _final_status(msg: ChatMessage) -> ReplyStatus:
-    return msg.status if msg.status in FINAL else "stopped"  # type: ignore[return-value]
-
-
-def _finish_row(store: Store, row_id: int, msg: ChatMessage) -> None:
-    usage = (msg.prompt_tokens, msg.completion_tokens)
+def _finish_row(store: Store, row_id: int, record: MessageRecord) -> None:
     store.finish_reply(
         row_id,
-        text=msg.text,
-        status=_final_status(msg),
-        usage=usage if usage[0] is not None and usage[1] is not None else None,  # type: ignore[arg-type]
-        ttft=msg.ttft,
-        duration=msg.duration,
-        error=_error_text(msg),
-        details=details_of(msg),
+        text=record.text,
+        status=record.status,  # type: ignore[arg-type]  # a reply's record is final (record_of)
+        usage=record.usage,
+        ttft=record.ttft,
+        duration=record.duration,
+        error=record.error,
+        details=record.details,
     )
 
 
@@ -304,7 +323,7 @@ class ReplyWriter:
     def finish(self) -> None:
         """Close the reply with the message's text, outcome, usage, timing and error (plain Python only)."""
         assert self.msg.store_id is not None
-        _finish_row(self.store, self.msg.store_id, self.msg)
+        _finish_row(self.store, self.msg.store_id, record_of(self.msg))
 
 
 def set_feedback(store: Store, msg: ChatMessage, value: int | None) -> None:

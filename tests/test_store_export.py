@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from chat.store import (
     InvalidImport,
-    NewMessage,
+    MessageRecord,
     Store,
     export_json,
     export_markdown,
@@ -93,7 +93,7 @@ def test_json_round_trip(store: Store, conv_id: str) -> None:
     assert doc["messages"][4]["details"] == DETAILS and doc["messages"][0]["details"] == {}
     assert "id" not in doc["conversation"] and "owner" not in doc["conversation"]
     assert doc["messages"][1]["attachments"][1]["thumbnail"]
-    assert doc["messages"][2]["usage"] == {"prompt_tokens": 300, "completion_tokens": 12}
+    assert (doc["messages"][2]["prompt_tokens"], doc["messages"][2]["completion_tokens"]) == (300, 12)
     assert _secret_fields(doc) == []
 
     me = owner_id(new_owner_secret())
@@ -147,10 +147,13 @@ def _good(store: Store, conv_id: str) -> dict[str, Any]:
 def test_a_version_1_file_still_imports(store: Store, conv_id: str) -> None:
     doc = _good(store, conv_id)
     doc["version"] = 1
-    for m in doc["messages"]:
+    for m in doc["messages"]:  # version 1: no details, usage as one object
         del m["details"]
+        if "prompt_tokens" in m:
+            m["usage"] = {"prompt_tokens": m.pop("prompt_tokens"), "completion_tokens": m.pop("completion_tokens")}
     copy = import_json(store, json.dumps(doc), owner=None)
     assert [m.details for m in store.messages(copy.id)] == [{}] * 5
+    assert [m.usage for m in store.messages(copy.id)] == [m.usage for m in store.messages(conv_id)]
     assert [m.text for m in store.messages(copy.id)] == [m.text for m in store.messages(conv_id)]
 
 
@@ -242,7 +245,8 @@ def test_insert_failure_mid_import_rolls_back(store: Store, conv_id: str, monkey
 
 def test_a_row_the_database_refuses_rolls_the_whole_import_back(store: Store, conv_id: str) -> None:
     before = _snapshot(store)
-    good, bad = NewMessage(role="user", text="fine"), NewMessage(role="tool", text="refused by CHECK")  # type: ignore[arg-type]
+    good = MessageRecord(role="user", text="fine")
+    bad = MessageRecord.model_construct(**good.model_dump() | {"role": "tool", "text": "refused by CHECK"})
     with pytest.raises(sa.exc.IntegrityError):  # the conversation row was inserted first, then this failed
         store.import_conversation(owner=None, title="t", model="m", settings={}, messages=[good, bad])
     assert _snapshot(store) == before

@@ -42,7 +42,7 @@ nothing to another browser, and a stolen database does not reveal the secrets. W
 loses access to the history; export/import moves a conversation to another browser.
 """
 
-from chat.store.conversations import NewMessage, Store, fts_query, shared_store
+from chat.store.conversations import Store, fts_query, shared_store
 from chat.store.db import default_path
 from chat.store.errors import ConversationNotFound, InvalidImport
 from chat.store.export import export_json, export_markdown, import_json
@@ -52,6 +52,7 @@ from chat.store.models import (
     AttachmentMeta,
     Conversation,
     ConversationSummary,
+    MessageRecord,
     MessageStatus,
     ReplyStatus,
     StoredMessage,
@@ -68,7 +69,7 @@ __all__ = [
     "ConversationSummary",
     "InvalidImport",
     "MessageStatus",
-    "NewMessage",
+    "MessageRecord",
     "ReplyStatus",
     "Store",
     "StoredMessage",

@@ -9,45 +9,24 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from chat.schema import Role
 from chat.store import liveness, rows, schema
 from chat.store.db import to_url
 from chat.store.errors import ConversationNotFound
 from chat.store.messages import Messages, check_feedback
-from chat.store.models import DEFAULT_TITLE, AttachmentMeta, Conversation, ConversationSummary, MessageStatus
+from chat.store.models import DEFAULT_TITLE, Conversation, ConversationSummary, MessageRecord
 from chat.store.rows import Settings
 from chat.store.schema import conversations
 from chat.store.search import fts_query, matching
 
-__all__ = ["NewMessage", "Store", "fts_query", "shared_store"]
+__all__ = ["Store", "fts_query", "shared_store"]
 
 MAX_TITLE_CHARS = 200
-
-
-@dataclass(frozen=True)
-class NewMessage:
-    """A message to insert as it is (used by import and by `python -m chat.store copy`)."""
-
-    role: Role
-    text: str
-    parts: list[AttachmentMeta] = field(default_factory=list)
-    status: MessageStatus = "finished"
-    error: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    usage: tuple[int, int] | None = None
-    ttft: float | None = None
-    duration: float | None = None
-    feedback: int | None = None
-    created_at: float | None = None
-    details: Mapping[str, Any] | None = None
 
 
 def _title(title: str) -> str:
@@ -169,7 +148,7 @@ class Store(Messages):
         title: str,
         model: str,
         settings: Settings,
-        messages: Sequence[NewMessage],
+        messages: Sequence[MessageRecord],
         conv_id: str | None = None,
         created_at: float | None = None,
         updated_at: float | None = None,
@@ -197,9 +176,8 @@ class Store(Messages):
         return rows.conversation(row)
 
 
-def _message_values(conv_id: str, seq: int, m: NewMessage, now: float) -> dict[str, Any]:
+def _message_values(conv_id: str, seq: int, m: MessageRecord, now: float) -> dict[str, Any]:
     check_feedback(m.feedback)
-    prompt, completion = m.usage or (None, None)
     return {
         "conversation_id": conv_id,
         "seq": seq,
@@ -210,12 +188,12 @@ def _message_values(conv_id: str, seq: int, m: NewMessage, now: float) -> dict[s
         "error": m.error,
         "model": m.model,
         "provider": m.provider,
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
+        "prompt_tokens": m.prompt_tokens,
+        "completion_tokens": m.completion_tokens,
         "ttft": m.ttft,
         "duration": m.duration,
         "feedback": m.feedback,
-        "created_at": m.created_at if m.created_at is not None else now,
+        "created_at": m.created_at.timestamp() if m.created_at is not None else now,
         "details": rows.details_doc(m.details),
     }
 

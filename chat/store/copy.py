@@ -20,8 +20,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from chat.store.conversations import NewMessage, Store
-from chat.store.models import INTERRUPTED, Conversation, StoredMessage
+from chat.store.conversations import Store
+from chat.store.models import Conversation, StoredMessage
 from chat.store.schema import conversations
 
 BATCH = 200
@@ -36,25 +36,6 @@ class Copied:
     skipped: int = 0
 
 
-def _new_message(m: StoredMessage) -> NewMessage:
-    interrupted = m.status == "streaming"
-    return NewMessage(
-        role=m.role,
-        text=m.text,
-        parts=list(m.parts),
-        status="stopped" if interrupted else m.status,
-        error=INTERRUPTED if interrupted else m.error,
-        model=m.model,
-        provider=m.provider,
-        usage=m.usage,
-        ttft=m.ttft,
-        duration=m.duration,
-        feedback=m.feedback,
-        created_at=m.created_at.timestamp(),
-        details=m.details,
-    )
-
-
 def _copy_one(dst: Store, conv: Conversation, msgs: list[StoredMessage]) -> bool:
     try:
         dst.import_conversation(
@@ -63,7 +44,7 @@ def _copy_one(dst: Store, conv: Conversation, msgs: list[StoredMessage]) -> bool
             title=conv.title,
             model=conv.model,
             settings=conv.settings,
-            messages=[_new_message(m) for m in msgs],
+            messages=[m.record() for m in msgs],
             created_at=conv.created_at.timestamp(),
             updated_at=conv.updated_at.timestamp(),
         )

@@ -24,16 +24,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chat.schema import GenerationSettings, Role
-from chat.store.conversations import NewMessage, Store
+from chat.schema import GenerationSettings
+from chat.store.conversations import Store
 from chat.store.errors import InvalidImport
 from chat.store.markdown import export_markdown
 from chat.store.models import (
     INTERRUPTED,
     SECRET_FIELD,
-    AttachmentMeta,
     Conversation,
-    ReplyStatus,
+    MessageRecord,
     StoredMessage,
 )
 
@@ -45,33 +44,6 @@ READS = (1, 2)
 """Export versions this Charla imports."""
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 MAX_IMPORT_MESSAGES = 5_000
-
-
-class ExportUsage(BaseModel):
-    """Tokens the provider reported for one reply."""
-
-    model_config = ConfigDict(extra="forbid")
-    prompt_tokens: int = Field(ge=0)
-    completion_tokens: int = Field(ge=0)
-
-
-class ExportMessage(BaseModel):
-    """One message of an export."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: Role
-    text: str
-    attachments: list[AttachmentMeta] = Field(default_factory=list)
-    status: ReplyStatus = "finished"
-    error: str | None = None
-    model: str | None = None
-    provider: str | None = None
-    usage: ExportUsage | None = None
-    ttft: float | None = Field(default=None, ge=0)
-    duration: float | None = Field(default=None, ge=0)
-    feedback: Literal[1, -1] | None = None
-    created_at: datetime | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class ExportConversation(BaseModel):
@@ -93,7 +65,7 @@ class ExportDocument(BaseModel):
     version: Literal[1, 2]
     exported_at: datetime | None = None
     conversation: ExportConversation
-    messages: list[ExportMessage]
+    messages: list[MessageRecord]
 
 
 def _iso(value: datetime) -> str:
@@ -117,22 +89,9 @@ def portable_details(details: dict[str, Any]) -> dict[str, Any]:
 
 
 def _message_doc(m: StoredMessage) -> dict[str, Any]:
-    usage = m.usage
-    return {
-        "role": m.role,
-        "text": m.text,
-        "attachments": [p.model_dump(exclude_none=True) for p in m.parts],
-        "status": m.status,
-        "error": m.error,
-        "model": m.model,
-        "provider": m.provider,
-        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1]} if usage else None,
-        "ttft": m.ttft,
-        "duration": m.duration,
-        "feedback": m.feedback,
-        "created_at": _iso(m.created_at),
-        "details": portable_details(m.details),
-    }
+    record = m.record()
+    doc = record.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return doc | {"details": portable_details(record.details)}
 
 
 def _secret_fields(value: Any, path: str = "") -> list[str]:
@@ -211,29 +170,20 @@ def _loc_ok(loc: tuple[int | str, ...]) -> bool:
     return all(isinstance(p, int) or len(p) <= 60 for p in loc)
 
 
+def _imported(m: MessageRecord) -> MessageRecord:
+    """A message as an import writes it: a reply exported while it streamed is stopped and marked Interrupted."""
+    update: dict[str, Any] = {"details": portable_details(m.details)}
+    if m.status == "streaming":
+        update |= {"status": "stopped", "error": m.error or INTERRUPTED}
+    return m.model_copy(update=update)
+
+
 def import_json(store: Store, text: str | bytes, *, owner: str | None) -> Conversation:
     """Validate an export and store it as a new conversation owned by `owner`; InvalidImport if it is not valid.
 
     All or nothing: a bad file raises before anything is written, and the insert is one transaction.
     """
     doc = _parse(text)
-    messages = [
-        NewMessage(
-            role=m.role,
-            text=m.text,
-            parts=m.attachments,
-            status="stopped" if m.status == "streaming" else m.status,
-            error=(m.error or INTERRUPTED) if m.status == "streaming" else m.error,
-            model=m.model,
-            provider=m.provider,
-            usage=(m.usage.prompt_tokens, m.usage.completion_tokens) if m.usage else None,
-            ttft=m.ttft,
-            duration=m.duration,
-            feedback=m.feedback,
-            created_at=m.created_at.timestamp() if m.created_at else None,
-            details=portable_details(m.details),
-        )
-        for m in doc.messages
-    ]
+    messages = [_imported(m) for m in doc.messages]
     c = doc.conversation
     return store.import_conversation(owner=owner, title=c.title, model=c.model, settings=c.settings, messages=messages)

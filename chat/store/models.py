@@ -117,33 +117,46 @@ class ConversationSummary(BaseModel):
     message_count: int
 
 
-class StoredMessage(BaseModel):
-    """One stored message. For replies, `status` tells how it ended and `error` why, if it did not finish."""
+class MessageRecord(BaseModel):
+    """One message as it is kept and carried: a store's row, an export's message, what an import or a copy writes.
 
-    model_config = ConfigDict(frozen=True)
-    id: int
-    conversation_id: str
-    seq: int
+    The page's `chat.messages.ChatMessage` maps to and from it in one place (`chat.persist`). In an export the
+    attachments are written as `attachments`; a version 1 export's `usage` object is read too.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
     role: Role
     text: str
-    parts: list[AttachmentMeta]
-    status: MessageStatus
-    error: str | None
+    parts: list[AttachmentMeta] = Field(default_factory=list, alias="attachments")
+    status: MessageStatus = "finished"
+    error: str | None = None
     """The error as an English sentence (what exports and old versions show)."""
-    model: str | None
-    provider: str | None
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    ttft: float | None
+    model: str | None = None
+    provider: str | None = None
+    prompt_tokens: int | None = Field(default=None, ge=0)
+    completion_tokens: int | None = Field(default=None, ge=0)
+    ttft: float | None = Field(default=None, ge=0)
     """Seconds from the request to the first token."""
-    duration: float | None
+    duration: float | None = Field(default=None, ge=0)
     """Seconds from the request to the end of the reply."""
-    feedback: int | None
-    """+1, -1 or None."""
-    created_at: datetime
+    feedback: Literal[1, -1] | None = None
+    created_at: datetime | None = None
     details: dict[str, Any] = Field(default_factory=dict)
-    """m005: `error` ({key, params, kind, ...}: the error's sentence key, re-rendered in the reader's language),
-    `via` (the caption of a reply another provider gave), `draft` (a blocked draft's image data). Never a secret."""
+    """`error` ({key, params, kind, ...}: the error's sentence key, re-rendered in the reader's language), `via` (the
+    caption of a reply another provider gave), a reply's `reasoning`, `draft` (a blocked draft's data). No secret."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_1_usage(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "usage" in data:
+            usage = data["usage"]
+            data = {k: v for k, v in data.items() if k != "usage"}
+            if isinstance(usage, dict):
+                data |= {
+                    "prompt_tokens": usage.get("prompt_tokens"),
+                    "completion_tokens": usage.get("completion_tokens"),
+                }
+        return data
 
     @property
     def usage(self) -> tuple[int, int] | None:
@@ -152,10 +165,27 @@ class StoredMessage(BaseModel):
             return None
         return (self.prompt_tokens, self.completion_tokens)
 
+
+class StoredMessage(MessageRecord):
+    """One message a store holds: the record, where it is, and when it was written."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+    id: int
+    conversation_id: str
+    seq: int
+    created_at: datetime
+
     @property
     def interrupted(self) -> bool:
         """True for a reply whose process died while it streamed (shown as stopped, with a note)."""
         return self.status == "stopped" and self.error == INTERRUPTED
+
+    def record(self) -> MessageRecord:
+        """The message without its place in the store: what an export carries and an import or a copy writes.
+        A reply still `streaming` (its writer is gone) goes as stopped and Interrupted."""
+        moving = self.status == "streaming"
+        fields = {k: getattr(self, k) for k in MessageRecord.model_fields}
+        return MessageRecord(**fields | {"status": "stopped", "error": INTERRUPTED} if moving else fields)
 
     def to_message(self) -> Message:
         """The message as the pipeline takes it: the typed text plus each attachment's derived text.

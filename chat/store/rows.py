@@ -94,22 +94,13 @@ def summary(row: sa.Row[Any]) -> ConversationSummary:
 
 def message(row: sa.Row[Any]) -> StoredMessage:
     m = row._mapping
-    return StoredMessage(
-        id=m["id"],
-        conversation_id=m["conversation_id"],
-        seq=m["seq"],
-        role=m["role"],
-        text=m["text"],
-        parts=[AttachmentMeta.model_validate(p) for p in _doc(m["parts"], [])],
-        status=m["status"],
-        error=m["error"],
-        model=m["model"],
-        provider=m["provider"],
-        prompt_tokens=m["prompt_tokens"],
-        completion_tokens=m["completion_tokens"],
-        ttft=m["ttft"],
-        duration=m["duration"],
-        feedback=m["feedback"],
-        created_at=timestamp(m["created_at"]),
-        details=_doc(m["details"], {}),
+    plain = ("id", "conversation_id", "seq", "role", "text", "status", "error", "model", "provider")
+    numbers = ("prompt_tokens", "completion_tokens", "ttft", "duration", "feedback")
+    return StoredMessage.model_validate(
+        {k: m[k] for k in (*plain, *numbers)}
+        | {
+            "parts": [AttachmentMeta.model_validate(p) for p in _doc(m["parts"], [])],
+            "created_at": timestamp(m["created_at"]),
+            "details": _doc(m["details"], {}),
+        }
     )
