@@ -65,15 +65,15 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
             },
         ]
     )
-    page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=10_000)
+    page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=20_000)
     type_and_send(page, "describe both")
     settle(page)
     switch = page.get_by_role("button", name="Switch to Qwen3.8 27B (vision) and send")
-    switch.wait_for(timeout=15_000)
+    switch.wait_for(timeout=30_000)
     assert fake.chat_requests() == []  # refused before sending: the default model cannot see
     shot(page, "browser_attachments_blocked")
     switch.click()
-    last_reply(page).get_by_text("first token").first.wait_for(timeout=15_000)
+    last_reply(page).get_by_text("first token").first.wait_for(timeout=30_000)
     settle(page)
     body = fake.chat_requests()[0].body
     assert body["model"] == "qwen/qwen3.8-27b"
