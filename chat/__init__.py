@@ -4,43 +4,129 @@ What the pages use is exported here, and only here (tests/test_public_api.py hol
 call these; everything else stays inside the package. The vendor SDKs are imported on first use.
 """
 
-from chat.api.clientip import client_address
-from chat.attachments import ATTACHMENT_TYPES
-from chat.catalog import ModelSpec, Offer, get_model, known, offer_for, retirement, vision_model_for
-from chat.config import PROVIDERS, WINDOW_MESSAGES, is_production, max_duration
-from chat.errors import ChatError, provider_label
-from chat.intake import Upload
-from chat.messages import ChatAttachment, ChatMessage
-from chat.persist import export, file_stem, import_file, load, save_draft, save_settings, set_feedback, sync
-from chat.present import (
-    attachment_chip,
-    key_status,
-    metrics_text,
-    model_label,
-    offer_status,
-    outcome_text,
-    quota_text,
-    retired_text,
-)
-from chat.providers.clients import SessionKeys
-from chat.ratelimit import peek as peek_quota
-from chat.render import safe_markdown
-from chat.reply import Reply
-from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, TextPart
-from chat.service import Caller, fallback_model, send
-from chat.session import ChatSession, seed_messages
-from chat.store import (
-    ConversationSummary,
-    InvalidImport,
-    Store,
-    is_owner_secret,
-    new_owner_secret,
-    owner_id,
-    shared_store,
-)
-from chat.text import Lang, Sentence, t, text_in
-from chat.tokens import compact
-from chat.turn import Turn
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chat.api.clientip import client_address
+    from chat.attachments import ATTACHMENT_TYPES
+    from chat.catalog import ModelSpec, Offer, get_model, known, offer_for, retirement, vision_model_for
+    from chat.config import PROVIDERS, WINDOW_MESSAGES, is_production, max_duration
+    from chat.errors import ChatError, provider_label
+    from chat.intake import Upload
+    from chat.messages import ChatAttachment, ChatMessage
+    from chat.persist import export, file_stem, import_file, load, save_draft, save_settings, set_feedback, sync
+    from chat.present import (
+        attachment_chip,
+        key_status,
+        metrics_text,
+        model_label,
+        offer_status,
+        outcome_text,
+        quota_text,
+        retired_text,
+    )
+    from chat.providers.clients import SessionKeys
+    from chat.ratelimit import peek as peek_quota
+    from chat.render import safe_markdown
+    from chat.reply import Reply
+    from chat.schema import ChatRequest, FilePart, GenerationSettings, ImagePart, Message, TextPart
+    from chat.service import Caller, fallback_model, send
+    from chat.session import ChatSession, seed_messages
+    from chat.store import (
+        ConversationSummary,
+        InvalidImport,
+        Store,
+        is_owner_secret,
+        new_owner_secret,
+        owner_id,
+        shared_store,
+    )
+    from chat.text import Lang, Sentence, t, text_in
+    from chat.tokens import compact
+    from chat.turn import Turn
+
+_WHERE: dict[str, tuple[str, str]] = {
+    "ATTACHMENT_TYPES": ("chat.attachments", "ATTACHMENT_TYPES"),
+    "Caller": ("chat.service", "Caller"),
+    "ChatAttachment": ("chat.messages", "ChatAttachment"),
+    "ChatError": ("chat.errors", "ChatError"),
+    "ChatMessage": ("chat.messages", "ChatMessage"),
+    "ChatRequest": ("chat.schema", "ChatRequest"),
+    "ChatSession": ("chat.session", "ChatSession"),
+    "ConversationSummary": ("chat.store", "ConversationSummary"),
+    "FilePart": ("chat.schema", "FilePart"),
+    "GenerationSettings": ("chat.schema", "GenerationSettings"),
+    "ImagePart": ("chat.schema", "ImagePart"),
+    "InvalidImport": ("chat.store", "InvalidImport"),
+    "Lang": ("chat.text", "Lang"),
+    "Message": ("chat.schema", "Message"),
+    "ModelSpec": ("chat.catalog", "ModelSpec"),
+    "Offer": ("chat.catalog", "Offer"),
+    "PROVIDERS": ("chat.config", "PROVIDERS"),
+    "Reply": ("chat.reply", "Reply"),
+    "Sentence": ("chat.text", "Sentence"),
+    "SessionKeys": ("chat.providers.clients", "SessionKeys"),
+    "Store": ("chat.store", "Store"),
+    "TextPart": ("chat.schema", "TextPart"),
+    "Turn": ("chat.turn", "Turn"),
+    "Upload": ("chat.intake", "Upload"),
+    "WINDOW_MESSAGES": ("chat.config", "WINDOW_MESSAGES"),
+    "attachment_chip": ("chat.present", "attachment_chip"),
+    "client_address": ("chat.api.clientip", "client_address"),
+    "compact": ("chat.tokens", "compact"),
+    "export": ("chat.persist", "export"),
+    "fallback_model": ("chat.service", "fallback_model"),
+    "file_stem": ("chat.persist", "file_stem"),
+    "get_model": ("chat.catalog", "get_model"),
+    "import_file": ("chat.persist", "import_file"),
+    "is_owner_secret": ("chat.store", "is_owner_secret"),
+    "is_production": ("chat.config", "is_production"),
+    "key_status": ("chat.present", "key_status"),
+    "known": ("chat.catalog", "known"),
+    "load": ("chat.persist", "load"),
+    "max_duration": ("chat.config", "max_duration"),
+    "metrics_text": ("chat.present", "metrics_text"),
+    "model_label": ("chat.present", "model_label"),
+    "new_owner_secret": ("chat.store", "new_owner_secret"),
+    "offer_for": ("chat.catalog", "offer_for"),
+    "offer_status": ("chat.present", "offer_status"),
+    "outcome_text": ("chat.present", "outcome_text"),
+    "owner_id": ("chat.store", "owner_id"),
+    "peek_quota": ("chat.ratelimit", "peek"),
+    "provider_label": ("chat.errors", "provider_label"),
+    "quota_text": ("chat.present", "quota_text"),
+    "retired_text": ("chat.present", "retired_text"),
+    "retirement": ("chat.catalog", "retirement"),
+    "safe_markdown": ("chat.render", "safe_markdown"),
+    "save_draft": ("chat.persist", "save_draft"),
+    "save_settings": ("chat.persist", "save_settings"),
+    "seed_messages": ("chat.session", "seed_messages"),
+    "send": ("chat.service", "send"),
+    "set_feedback": ("chat.persist", "set_feedback"),
+    "shared_store": ("chat.store", "shared_store"),
+    "sync": ("chat.persist", "sync"),
+    "t": ("chat.text", "t"),
+    "text_in": ("chat.text", "text_in"),
+    "vision_model_for": ("chat.catalog", "vision_model_for"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Each exported name, imported when first used (so `import chat` does not load the store, Pillow or an SDK)."""
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module 'chat' has no attribute {name!r}")
+    value = getattr(importlib.import_module(where[0]), where[1])
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "ATTACHMENT_TYPES",

@@ -25,6 +25,7 @@ ChatError                         user-facing; .message(lang) renders it in Engl
      ├─ UpstreamRateLimited       429; .retry_after from Retry-After
      ├─ UpstreamUnavailable       5xx
      ├─ UpstreamTimeout           no byte within the read timeout
+     ├─ TooSlow                   not a byte before CHARLA_MAX_DURATION, the longest a reply may take
      ├─ UpstreamConnectionError   cannot connect
      ├─ StreamInterrupted         the stream broke after it began; the partial text is kept
      └─ UpstreamBadRequest        any other 4xx
@@ -61,6 +62,7 @@ __all__ = [
     "RequestTooLarge",
     "SettingsOutOfRange",
     "StreamInterrupted",
+    "TooSlow",
     "UnknownModel",
     "UpstreamBadRequest",
     "UpstreamConnectionError",
@@ -284,6 +286,16 @@ class UpstreamTimeout(ProviderError):
 
     key = "error.timeout"
     status = 504
+
+
+class TooSlow(ProviderError):
+    """The provider sent nothing before the reply's deadline (CHARLA_MAX_DURATION)."""
+
+    key = "error.too_slow"
+    status = 504
+
+    def __init__(self, provider: str, *, seconds_limit: int = 60, **details: Any) -> None:
+        super().__init__(provider, seconds_limit=seconds_limit, **details)
 
 
 class UpstreamConnectionError(ProviderError):

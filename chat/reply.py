@@ -1,5 +1,8 @@
-"""A streaming reply: iterate it for `Delta`s (answer text, and a reasoning model's thinking); afterwards it holds
-the text, the reasoning, usage, timing and how it ended.
+"""A streaming reply: iterate it for `Delta`s (answer text, and a reasoning model's thinking) and, when the model
+uses tools, `ToolEvent`s; afterwards it holds the text, the reasoning, the tool steps, usage, timing and how it ended.
+
+With a tool loop (chat.tools.loop) a reply spans several calls of the model: the text written before a tool step
+goes with that step, and `text` is what the model wrote after its last tool step.
 
 `cancel()` (Stop, a client that went away) and the `CHARLA_MAX_DURATION` cut both close the upstream connection
 at once, from any thread, even while the reading thread is blocked on a silent upstream; the text that arrived
@@ -19,9 +22,12 @@ from chat.catalog import Retirement
 from chat.errors import ChatError, ProviderError
 from chat.providers.base import Delta, ProviderStream, Usage
 from chat.ratelimit import Quota
+from chat.tools.loop import ToolEvent, ToolLoop
+from chat.tools.steps import ToolStep
 from chat.window import Window
 
 Outcome = Literal["streaming", "finished", "stopped", "cut", "failed"]
+Event = Delta | ToolEvent
 
 
 @dataclass(frozen=True)
@@ -43,15 +49,16 @@ class Reply:
 
     def __init__(
         self,
-        stream: ProviderStream,
+        stream: ProviderStream | None,
         *,
         provider: str,
         model: str,
         started: float,
         max_duration: float,
         clock: Clock = time.monotonic,
-        on_done: Callable[[Reply], None] | None = None,
         context: Sent | None = None,
+        loop: ToolLoop | None = None,
+        resume: list[ToolStep] | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -69,13 +76,15 @@ class Reply:
         """The retirement that moved the request from `asked` to `model`, if any."""
         self.duration: float | None = None
         self.max_duration = max_duration
+        self.loop = loop
+        self._resume = resume or []
         self._stream = stream
         self._started = started
         self._clock = clock
-        self._on_done = on_done
         self._chunks: list[str] = []
         self._thoughts: list[str] = []
-        self._events: list[Delta] = []
+        self._events: list[Event] = []
+        self._usage: Usage | None = None
         self._cancel: Outcome | None = None
         self._lock = threading.Lock()
         self._consumed = False
@@ -84,7 +93,7 @@ class Reply:
 
     @property
     def text(self) -> str:
-        """The text so far (all of it once the reply has ended)."""
+        """The answer so far: what the model wrote after its last tool step (all of it once the reply has ended)."""
         return "".join(self._chunks)
 
     @property
@@ -93,24 +102,40 @@ class Reply:
         return "".join(self._thoughts)
 
     @property
+    def steps(self) -> list[ToolStep]:
+        """The tool steps of this reply, in order."""
+        return self.loop.steps if self.loop is not None else []
+
+    @property
+    def waiting(self) -> bool:
+        """The reply stopped at a tool that asks the person first (Run or Deny goes on)."""
+        return self.loop is not None and self.loop.waiting
+
+    @property
+    def step_limited(self) -> bool:
+        """The turn used all its tool steps; the model's last answer was given without tools."""
+        return self.loop is not None and self.loop.limited
+
+    @property
     def thought_out(self) -> bool:
         """True when the model spent its whole output budget thinking and gave no answer."""
         return self.finish_reason == "length" and not self.text.strip() and bool(self._thoughts)
 
     @property
     def usage(self) -> Usage | None:
-        """Token counts reported by the provider (None until the end, or if it sent none)."""
-        return self._stream.state.usage
+        """Token counts reported by the provider, all the model's calls together (None until the end, or if it
+        sent none)."""
+        return self._usage
 
     @property
     def finish_reason(self) -> str | None:
-        """The provider's finish reason (`stop`, `length`, …)."""
-        return self._stream.state.finish_reason
+        """The provider's finish reason for the last call (`stop`, `length`, `tool_calls`, …)."""
+        return self._stream.state.finish_reason if self._stream is not None else None
 
     @property
     def rate_headers(self) -> dict[str, str]:
         """The provider's rate-limit headers on this reply."""
-        return self._stream.state.rate_headers
+        return self._stream.state.rate_headers if self._stream is not None else {}
 
     @property
     def tokens_per_second(self) -> float | None:
@@ -129,33 +154,31 @@ class Reply:
     # --- control ------------------------------------------------------------------------------------------------
 
     def cancel(self, reason: Literal["stopped", "cut"] = "stopped") -> None:
-        """End the reply now, keeping what arrived; closes the upstream connection. Safe from any thread."""
+        """End the reply now, keeping what arrived; closes the upstream connection and stops a running tool.
+        Safe from any thread."""
         with self._lock:
             if self._cancel is not None or self.done:
                 return
             self._cancel = reason
-        self._stream.abort()
+        if self.loop is not None:
+            self.loop.cancel()
+        if self._stream is not None:
+            self._stream.abort()
 
-    def __iter__(self) -> Iterator[Delta]:
+    def __iter__(self) -> Iterator[Event]:
         if self._consumed:
             yield from list(self._events)
             return
         self._consumed = True
         yield from self._run()
 
-    def _run(self) -> Iterator[Delta]:
+    def _run(self) -> Iterator[Event]:
         remaining = self.max_duration - (self._clock() - self._started)
         timer = threading.Timer(max(0.0, remaining), self.cancel, args=("cut",))
         timer.daemon = True
         timer.start()
         try:
-            for delta in self._stream:
-                if self._cancel is not None:
-                    break
-                self._take(delta)
-                yield delta
-                if self._clock() - self._started >= self.max_duration:
-                    self.cancel("cut")
+            yield from self._steps()
             self._end(self._cancel or "finished")
         except GeneratorExit:  # the consumer went away (a Streamlit rerun, a closed page)
             self.cancel("stopped")
@@ -165,14 +188,58 @@ class Reply:
             if self._cancel is not None:  # our own abort woke the reader: not a failure
                 self._end(self._cancel)
                 return
-            if isinstance(e, ProviderError):
-                e.partial = self.text
+            if isinstance(e, ChatError):
+                if isinstance(e, ProviderError):
+                    e.partial = self.text
                 self.error = e
             self._end("failed")
             raise
         finally:
             timer.cancel()
+            if self._stream is not None:
+                self._stream.close()
+
+    def _steps(self) -> Iterator[Event]:
+        """Each call of the model in turn, with the tool steps between them."""
+        if self.loop is not None and self._resume:
+            yield from self._record(self.loop.resume(self._resume))
+            self._stream = self.loop.next()
+        while self._stream is not None:
+            yield from self._read(self._stream)
+            calls = self._stream.state.tool_calls
+            if self.loop is None or not calls or self._cancel is not None:
+                return
+            said, self._chunks = self.text, []
+            yield from self._record(self.loop.run(calls, said))
+            if self._cancel is not None:
+                return
+            following = self.loop.next()
+            if following is None:
+                return
             self._stream.close()
+            self._stream = following
+
+    def _read(self, stream: ProviderStream) -> Iterator[Delta]:
+        for delta in stream:
+            if self._cancel is not None:
+                break
+            self._take(delta)
+            yield delta
+            if self._clock() - self._started >= self.max_duration:
+                self.cancel("cut")
+        used = stream.state.usage
+        if used is not None:
+            total = self._usage
+            self._usage = (
+                used
+                if total is None
+                else Usage(total.prompt_tokens + used.prompt_tokens, total.completion_tokens + used.completion_tokens)
+            )
+
+    def _record(self, events: Iterator[ToolEvent]) -> Iterator[ToolEvent]:
+        for event in events:
+            self._events.append(event)
+            yield event
 
     def _take(self, delta: Delta) -> None:
         if delta.reasoning:
@@ -190,5 +257,3 @@ class Reply:
             return
         self.outcome = outcome
         self.duration = self._clock() - self._started
-        if self._on_done is not None:
-            self._on_done(self)

@@ -14,6 +14,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["user", "assistant", "system"]
+"""Who speaks a message the store keeps."""
+TurnRole = Literal["user", "assistant", "system", "tool"]
+"""Who speaks a message sent upstream: also `tool`, a tool's result after the assistant's call."""
 
 MAX_TEXT_CHARS = 10_000
 """Longest text a client may type into one message (seed 004's 10 KB)."""
@@ -70,14 +73,34 @@ class FilePart(BaseModel):
     name: str | None = None
 
 
-Part = Annotated[TextPart | ImagePart | FilePart, Field(discriminator="type")]
+class ToolCallPart(BaseModel):
+    """The assistant asking for a tool: its call id, the function name and the arguments (a JSON string)."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["tool_call"] = "tool_call"
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
+class ToolResultPart(BaseModel):
+    """What a tool gave back for one call (untrusted text, capped)."""
+
+    model_config = ConfigDict(frozen=True)
+    type: Literal["tool_result"] = "tool_result"
+    call_id: str
+    name: str
+    content: str
+
+
+Part = Annotated[TextPart | ImagePart | FilePart | ToolCallPart | ToolResultPart, Field(discriminator="type")]
 
 
 class Message(BaseModel):
     """One turn of the conversation."""
 
     model_config = ConfigDict(frozen=True)
-    role: Role
+    role: TurnRole
     parts: list[Part] = Field(default_factory=list)
 
     @classmethod
@@ -95,6 +118,11 @@ class Message(BaseModel):
     def images(self) -> list[ImagePart]:
         """The image parts."""
         return [p for p in self.parts if isinstance(p, ImagePart)]
+
+    @property
+    def tool_calls(self) -> list[ToolCallPart]:
+        """The tools the assistant asked for in this message."""
+        return [p for p in self.parts if isinstance(p, ToolCallPart)]
 
     @property
     def files(self) -> list[FilePart]:

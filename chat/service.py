@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -19,11 +19,14 @@ from chat import config, ratelimit
 from chat import settings as limits
 from chat.catalog import CACHE, ModelSpec, overlay_of, resolve, vision_model_for
 from chat.config import Provider as ProviderName
-from chat.errors import InvalidRequest, ModelUnavailable, VisionRequired
-from chat.providers import get_provider
+from chat.errors import InvalidRequest, ModelUnavailable, TooSlow, UpstreamTimeout, VisionRequired
+from chat.providers import Provider, get_provider
+from chat.ratelimit import Quota
 from chat.reply import Reply, Sent
 from chat.schema import ChatRequest, FilePart, ImagePart, Message, Part, TextPart
 from chat.text import t
+from chat.tools.loop import ToolLoop
+from chat.tools.steps import ToolStep
 from chat.window import Window, build, last_n
 
 Progress = Callable[[int, int], None]
@@ -120,26 +123,52 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
     return window, sent
 
 
-def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = None) -> Reply:
-    """Run the pipeline and open the upstream stream. Raises ChatError subclasses before anything is sent."""
+ToolMode = Literal["off", "ui", "api"]
+
+
+def send(
+    request: ChatRequest,
+    *,
+    caller: Caller,
+    progress: Progress | None = None,
+    tools: ToolMode = "off",
+    resume: list[ToolStep] | None = None,
+) -> Reply:
+    """Run the pipeline and open the upstream stream. Raises ChatError subclasses before anything is sent.
+
+    `tools`: offer the MCP servers' tools to a model that takes them (`ui`: tools that may change something ask the
+    person first; `api`: those are denied). `resume`: go on with a turn that waited for the person at a tool step
+    (the steps carry their decisions; `request` ends with the assistant's tool calls).
+    """
     started = time.monotonic()
     resolved = resolve(request.model, config.keys_in_use(caller.keys))
     spec = resolved.spec
     limits.check(spec, request.settings)
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
-    quota = ratelimit.take(session=caller.session, ip=caller.ip)
+    quota = ratelimit.take(session=caller.session, ip=caller.ip) if not resume else _peek(caller)
     window, messages = _prepare(request, spec, progress)
     provider = get_provider(
         spec.provider, key, base_url=config.base_url(spec.provider), timeout=config.upstream_timeout()
     )
     wire = provider.wire_messages(messages)
-    params = provider.params(spec, request.settings)
+    hub, offered = _tools(spec, tools)
+    params = provider.params(spec, request.settings, tools=[t.openai_tool() for t in offered] or None)
     payload = {"model": spec.id, "messages": elide(wire), **params}
-    try:
-        stream = provider.open(wire, model=spec.id, params=params)
-    except ModelUnavailable:
-        CACHE.drop(spec.provider)  # the provider's list changed: read it again on the next look
-        raise
+    loop = None
+    if hub is not None and offered:
+        loop = ToolLoop(
+            hub,
+            provider,
+            spec,
+            list(wire),
+            params,
+            "api" if tools == "api" else "ui",
+            caller.session,
+            caller.ip,
+            tokens=window.tokens,
+            budget=window.budget,
+        )
+    stream = None if resume else _open(provider, wire, spec, params, started)
     reply = Reply(
         stream,
         provider=spec.provider,
@@ -147,9 +176,44 @@ def send(request: ChatRequest, *, caller: Caller, progress: Progress | None = No
         started=started,
         max_duration=config.max_duration(),
         context=Sent(window, payload, quota, source),
+        loop=loop,
+        resume=resume,
     )
     reply.asked, reply.retirement = resolved.asked, resolved.retirement
     return reply
+
+
+def _open(
+    provider: Provider, wire: list[dict[str, Any]], spec: ModelSpec, params: dict[str, Any], started: float
+) -> Any:
+    """The first call of the model. The whole request is bounded by CHARLA_MAX_DURATION, the wait for the
+    provider's first byte included: a provider that stays silent is cut at that deadline, as a reply would be."""
+    limit = config.max_duration()
+    try:
+        return provider.open(wire, model=spec.id, params=params, timeout=min(config.upstream_timeout(), limit))
+    except ModelUnavailable:
+        CACHE.drop(spec.provider)  # the provider's list changed: read it again on the next look
+        raise
+    except UpstreamTimeout as e:
+        if time.monotonic() - started >= limit * 0.95:
+            raise TooSlow(spec.provider, model=spec.id, seconds_limit=round(limit)) from e
+        raise
+
+
+def _tools(spec: ModelSpec, mode: ToolMode) -> tuple[Any, list[Any]]:
+    """The hub and the tools to offer (none when tools are off, no server is configured, or the model takes none)."""
+    from chat.tools.config import config_path
+
+    if mode == "off" or not spec.tools or config_path() is None:
+        return None, []
+    from chat.tools.shared import shared_hub
+
+    hub = shared_hub()
+    return hub, hub.tools()
+
+
+def _peek(caller: Caller) -> Quota:
+    return ratelimit.peek(session=caller.session, ip=caller.ip) or Quota(0, 0, 0)
 
 
 def fallback_model(spec: ModelSpec, keys: Keys, *, needs_vision: bool = False) -> ModelSpec | None:

@@ -1,7 +1,8 @@
 """Which messages the model sees: the system prompt plus at most the last 8 others, within a token budget.
 
 1. System messages (and the settings' system prompt) are merged into one leading system message.
-2. Of the rest, the last `WINDOW_MESSAGES` are the candidates; a window never starts on an assistant turn.
+2. Of the rest, the last `WINDOW_MESSAGES` are the candidates; a window starts on a user turn (never on a reply, nor on
+   a tool's result without the call that asked for it).
 3. While the estimate (see :mod:`chat.tokens`) exceeds what the model accepts per request — the smaller of its
    context and its provider's tokens-per-minute, minus the reserved max output — the oldest candidate is dropped.
 4. If the newest message alone (with the system prompt) still does not fit, `ContextTooLarge` is raised before
@@ -48,9 +49,9 @@ def _system(messages: Sequence[Message], system_prompt: str | None) -> Message |
 
 
 def last_n(messages: Sequence[Message], n: int = WINDOW_MESSAGES) -> list[int]:
-    """Positions of the last `n` non-system messages, never starting on an assistant turn."""
+    """Positions of the last `n` non-system messages, never starting on a reply or a tool's result."""
     positions = [i for i, m in enumerate(messages) if m.role != "system"][-n:] if n > 0 else []
-    while positions and messages[positions[0]].role == "assistant":
+    while positions and messages[positions[0]].role in ("assistant", "tool"):
         positions.pop(0)
     return positions
 
@@ -60,7 +61,7 @@ def _fit(kept: list[int], messages: Sequence[Message], tokens: dict[int, int], b
     kept = list(kept)
     while len(kept) > 1 and with_margin(base + sum(tokens[i] for i in kept)) > budget:
         kept.pop(0)
-        while len(kept) > 1 and messages[kept[0]].role == "assistant":
+        while len(kept) > 1 and messages[kept[0]].role in ("assistant", "tool"):
             kept.pop(0)
     return kept
 

@@ -11,13 +11,10 @@ PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
 def test_exported_members() -> None:
-    public = sorted(name for name in vars(chat) if not name.startswith("_") and name not in SUBMODULES)
     assert chat.__all__ == sorted(chat.__all__, key=lambda n: (not n.isupper(), not n[0].isupper(), n))
-    assert set(chat.__all__) == set(public)
-
-
-SUBMODULES = {m.stem for m in Path(chat.__file__).parent.iterdir() if m.suffix == ".py" or m.is_dir()}
-SUBMODULES |= {"annotations"}
+    assert set(chat.__all__) == set(chat._WHERE)  # each name is loaded on first use, from one place
+    for name in chat.__all__:
+        assert getattr(chat, name) is not None
 
 
 def test_pages_import_only_what_chat_exports() -> None:

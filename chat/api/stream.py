@@ -44,6 +44,8 @@ from chat.errors import ChatError, provider_label
 from chat.providers.base import Delta
 from chat.reply import Reply
 from chat.text import Lang, t
+from chat.tools.loop import ToolEvent
+from chat.tools.steps import MAX_STEPS
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +97,8 @@ class Encoder:
         self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
         self._text_open = False
         self._reasoning_open = False
+        self._running = 0
+        """Tool calls of the current step started and not ended yet."""
 
     def opening(self) -> bytes:
         """start, start-step (and text-start, unless reasoning may come first)."""
@@ -117,6 +121,35 @@ class Encoder:
             return head + sse({"type": "reasoning-delta", "id": self.reasoning_id, "delta": delta.text})
         head = self._close_reasoning() + (b"" if self._text_open else self._open_text())
         return head + sse({"type": "text-delta", "id": self.text_id, "delta": delta.text})
+
+    def tool(self, event: ToolEvent) -> bytes:
+        """A tool step's parts (`dynamic: true`, the tools come from MCP servers, not from the client): the call's
+        input, then its output, error or denial; the step ends with its last call, and the next one starts."""
+        step = event.step
+        ids = {"toolCallId": step.id}
+        if event.phase == "start":
+            head = self._close_reasoning() + (sse({"type": "text-end", "id": self.text_id}) if self._text_open else b"")
+            self._text_open, self._running = False, self._running + 1
+            named = {**ids, "toolName": step.function, "dynamic": True}
+            return (
+                head
+                + sse({"type": "tool-input-start", **named})
+                + sse({"type": "tool-input-available", **named, "input": _arguments(step.arguments)})
+            )
+        self._running = max(0, self._running - 1)
+        result = step.result
+        if result is None:  # waits for a person: only the chat asks
+            body = b""
+        elif result.status == "denied":
+            body = sse({"type": "tool-output-denied", **ids})
+        elif result.is_error:
+            body = sse({"type": "tool-output-error", **ids, "errorText": result.message(self.lang)})
+        else:
+            body = sse({"type": "tool-output-available", **ids, "output": result.message(self.lang)})
+        if self._running:
+            return body
+        self.text_id = f"text-{uuid.uuid4().hex[:12]}"
+        return body + sse({"type": "finish-step"}) + sse({"type": "start-step"})
 
     def closing(self) -> bytes:
         """text-end, finish-step, finish (with metadata), [DONE]."""
@@ -149,6 +182,7 @@ class Encoder:
                 "outputTokens": usage.completion_tokens,
                 "totalTokens": usage.prompt_tokens + usage.completion_tokens,
             },
+            "steps": len({s.step for s in reply.steps}),
             "ttftMs": _ms(reply.ttft),
             "ttfrMs": _ms(reply.ttfr),
             "durationMs": _ms(reply.duration),
@@ -157,6 +191,8 @@ class Encoder:
             meta["note"] = t("outcome.cut", self.lang, seconds=round(reply.max_duration))
         elif reply.outcome == "stopped":
             meta["note"] = t("outcome.stopped", self.lang)
+        elif reply.step_limited:
+            meta["note"] = t("outcome.step_limit", self.lang, steps=MAX_STEPS)
         elif reply.thought_out:
             sent = reply.context.payload if reply.context is not None else {}
             tokens = sent.get("max_completion_tokens", sent.get("max_tokens", "?"))
@@ -204,6 +240,14 @@ class Encoder:
         )
 
 
+def _arguments(text: str) -> Any:
+    """A tool call's arguments as JSON (the model's own text when it is not JSON)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def _ms(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1000)
 
@@ -212,7 +256,7 @@ class Ended:
     """Marks the end of a reply that finished, was stopped or was cut."""
 
 
-Item = Delta | Ended | ChatError
+Item = Delta | ToolEvent | Ended | ChatError
 
 
 class Relay:
@@ -270,7 +314,7 @@ class Relay:
                 self._scheduled = False
                 self._wake.clear()
             yield batch
-            if batch and not isinstance(batch[-1], Delta):
+            if batch and isinstance(batch[-1], Ended | ChatError):
                 return
 
 
@@ -306,6 +350,8 @@ class EventStream(StreamingResponse):
         for item in batch:
             if isinstance(item, Delta):
                 out.append(self.encoder.delta(item))
+            elif isinstance(item, ToolEvent):
+                out.append(self.encoder.tool(item))
             elif isinstance(item, ChatError):
                 out.append(self.encoder.failure(item))
             else:

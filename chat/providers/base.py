@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from chat import errors
 from chat.catalog.spec import Listed, ModelSpec, Reasoning
 from chat.config import Provider as ProviderName
-from chat.schema import GenerationSettings, ImagePart, Message
+from chat.schema import GenerationSettings, ImagePart, Message, ToolCallPart
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,31 @@ class StreamState:
     usage: Usage | None = None
     finish_reason: str | None = None
     rate_headers: dict[str, str] = field(default_factory=dict)
+    calls: dict[int, dict[str, str]] = field(default_factory=dict)
+    """Tool calls as they arrive, by index: Groq sends each whole in one delta, Mistral's relayed models in pieces."""
+
+    @property
+    def tool_calls(self) -> list[ToolCallPart]:
+        """The tools the model asked for in this stream, in order."""
+        return [
+            ToolCallPart(id=c.get("id") or f"call{i}", name=c.get("name", ""), arguments=c.get("arguments") or "{}")
+            for i, c in sorted(self.calls.items())
+        ]
+
+    def take_calls(self, deltas: Any) -> None:
+        """Add one delta's `tool_calls` (ids and names come once; arguments may come in pieces)."""
+        for n, item in enumerate(deltas if isinstance(deltas, list) else ()):
+            if not isinstance(item, dict):
+                continue
+            call = self.calls.setdefault(int(item.get("index", n)), {})
+            function = item.get("function") or {}
+            if item.get("id"):
+                call["id"] = str(item["id"])
+            if function.get("name"):
+                call["name"] = str(function["name"])
+            args = function.get("arguments")
+            if args is not None:
+                call["arguments"] = call.get("arguments", "") + (args if isinstance(args, str) else json.dumps(args))
 
 
 Translate = Callable[..., "errors.ProviderError | None"]
@@ -222,6 +247,8 @@ class ProviderStream:
         delta = choice.get("delta") or {}
         out = [Delta(delta["reasoning"], reasoning=True)] if delta.get("reasoning") else []
         out += content_deltas(delta.get("content"), tags)
+        if delta.get("tool_calls"):
+            self.state.take_calls(delta["tool_calls"])
         if choice.get("finish_reason"):
             self.state.finish_reason = str(choice["finish_reason"])
         return out
@@ -275,9 +302,11 @@ class Provider(ABC):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"  # never the key
 
-    def params(self, spec: ModelSpec, settings: GenerationSettings) -> dict[str, Any]:
+    def params(
+        self, spec: ModelSpec, settings: GenerationSettings, tools: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         """The request's settings in the vendor's own names: only what `spec` takes (shown by the inspector too)."""
-        params: dict[str, Any] = {}
+        params: dict[str, Any] = {"tools": tools, "tool_choice": "auto"} if tools and spec.tools else {}
         if settings.temperature is not None:
             params["temperature"] = settings.temperature
         max_tokens = settings.max_tokens if settings.max_tokens is not None else spec.default_output
@@ -286,11 +315,13 @@ class Provider(ABC):
             params |= self.reasoning_params(spec.reasoning, settings.reasoning_effort or spec.reasoning.default)
         return params
 
-    def open(self, wire: list[dict[str, Any]], *, model: str, params: dict[str, Any]) -> ProviderStream:
+    def open(
+        self, wire: list[dict[str, Any]], *, model: str, params: dict[str, Any], timeout: float | None = None
+    ) -> ProviderStream:
         """Send `wire` (from `wire_messages`) with `params` (from `params`) and return the open stream; raise
-        ProviderError subclasses."""
+        ProviderError subclasses. `timeout` bounds this request's waits (default: the provider's)."""
         with map_errors(self.translate, model):
-            response = self._send(wire, model, params)
+            response = self._send(wire, model, params, timeout or self._timeout)
         return ProviderStream(response, vendor=self.name, model=model, translate=self.translate)
 
     def list_models(self) -> list[Listed]:
@@ -300,7 +331,28 @@ class Provider(ABC):
 
     def wire_messages(self, messages: Sequence[Message]) -> list[dict[str, Any]]:
         """The messages exactly as they go on the wire (for the context inspector and tests)."""
-        return [{"role": m.role, "content": wire_content(m, self.image_part)} for m in messages]
+        return [self.wire_message(m) for m in messages]
+
+    def wire_message(self, message: Message) -> dict[str, Any]:
+        """One message in the vendor's shape: text and images, an assistant's tool calls, a tool's result."""
+        from chat.schema import ToolResultPart
+
+        if message.role == "tool":
+            result = next(p for p in message.parts if isinstance(p, ToolResultPart))
+            return {"role": "tool", "tool_call_id": self.call_id(result.call_id), "content": result.content}
+        wire: dict[str, Any] = {"role": message.role, "content": wire_content(message, self.image_part)}
+        calls = message.tool_calls
+        if calls:
+            wire["tool_calls"] = [
+                {"id": self.call_id(c.id), "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in calls
+            ]
+        return wire
+
+    @staticmethod
+    def call_id(call_id: str) -> str:
+        """A tool call's id as the vendor takes it (Groq: as it is)."""
+        return call_id
 
     max_tokens_param: ClassVar[str]
     """The vendor's name for the max-output setting."""
@@ -321,7 +373,7 @@ class Provider(ABC):
         """The vendor's parameters that steer a reasoning model at `effort` (only those the model takes)."""
 
     @abstractmethod
-    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any], timeout: float) -> Any:
         """Make the streaming request through the SDK; return the open HTTP response (body not read)."""
 
     @abstractmethod
@@ -377,9 +429,9 @@ def wire_content(message: Message, image_part: Any) -> str | list[dict[str, Any]
 
     `image_part(ImagePart) -> dict` gives the vendor's image shape. Files must have been converted before.
     """
-    from chat.schema import FilePart, ImagePart, TextPart
+    from chat.schema import FilePart, ImagePart, TextPart, ToolCallPart
 
-    if all(isinstance(p, TextPart) for p in message.parts):
+    if all(isinstance(p, TextPart | ToolCallPart) for p in message.parts):
         return message.text
     parts: list[dict[str, Any]] = []
     for part in message.parts:

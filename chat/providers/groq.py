@@ -75,11 +75,12 @@ class GroqProvider(Provider):
     def _list(self) -> list[Listed]:
         return [_listed(m.id, m.model_extra or {}) for m in self.client.models.list().data]
 
-    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any], timeout: float) -> Any:
         stream = self.client.chat.completions.create(
             model=model,
             messages=wire,
             stream=True,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             extra_body={"stream_options": {"include_usage": True}},
             **params,
         )

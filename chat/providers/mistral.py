@@ -9,7 +9,9 @@ purpose — see chat.providers.groq for why).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import string
 from datetime import datetime
 from typing import Any
 
@@ -72,6 +74,16 @@ class MistralProvider(Provider):
         return {"type": "image_url", "image_url": part.data_url}
 
     @staticmethod
+    def call_id(call_id: str) -> str:
+        """Mistral takes tool call ids of exactly 9 letters and digits (else 400, code 3280): another vendor's id
+        (Groq's `call_…`) is mapped to one, the same every time, so a call and its result still match."""
+        if len(call_id) == 9 and call_id.isalnum() and call_id.isascii():
+            return call_id
+        digest = hashlib.sha256(call_id.encode()).digest()
+        alphabet = string.ascii_letters + string.digits
+        return "".join(alphabet[b % len(alphabet)] for b in digest[:9])
+
+    @staticmethod
     def reasoning_params(reasoning: Reasoning, effort: str | None) -> dict[str, Any]:
         return {"reasoning_effort": effort} if effort else {}
 
@@ -79,8 +91,8 @@ class MistralProvider(Provider):
         cards = self.client.models.list().data or []
         return [_listed(card) for card in cards if hasattr(card, "capabilities")]
 
-    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any]) -> Any:
-        stream = self.client.chat.stream(model=model, messages=wire, **params)
+    def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any], timeout: float) -> Any:
+        stream = self.client.chat.stream(model=model, messages=wire, timeout_ms=int(timeout * 1000), **params)
         return stream.response
 
 

@@ -18,14 +18,14 @@ the commit.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from chat.store import legacy
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ LOCK_KEY = 7_200_014
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
     """Alembic's Config for the store's scripts (package-relative, so it works from an installed wheel)."""
+    from alembic.config import Config  # Alembic loads only when a database is opened
+
     cfg = Config()
     cfg.set_main_option("script_location", "chat.store:alembic")
     if connection is not None:
@@ -47,6 +49,8 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def head() -> str:
     """The newest revision."""
+    from alembic.script import ScriptDirectory
+
     found = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert found is not None
     return found
@@ -54,6 +58,8 @@ def head() -> str:
 
 def current(conn: sa.Connection) -> str | None:
     """The database's revision (None: not under Alembic yet)."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -103,6 +109,8 @@ def upgrade(engine: sa.Engine, revision: str = "head") -> list[str]:
 
 
 def _upgrade_locked(conn: sa.Connection, revision: str) -> list[str]:
+    from alembic import command
+
     done: list[str] = []
     cfg = alembic_config(conn)
     if conn.dialect.name == "sqlite" and legacy_state(conn) is not None:

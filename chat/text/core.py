@@ -155,6 +155,12 @@ TEXT: Table = {
         "en": "{provider} did not answer in time. Try again.",
         "es": "{provider} no respondió a tiempo. Inténtalo de nuevo.",
     },
+    "error.too_slow": {
+        "en": "{provider} sent nothing within {seconds_limit} s, the longest a reply may take. Try again in a moment, "
+        "or ask for less.",
+        "es": "{provider} no envió nada en {seconds_limit} s, lo máximo que puede tardar una respuesta. Inténtalo de "
+        "nuevo en un momento o pide menos.",
+    },
     "error.connection": {
         "en": "Could not connect to {provider}. Check the network or the base URL, then try again.",
         "es": "No se pudo conectar con {provider}. Revisa la red o la URL base e inténtalo de nuevo.",
@@ -196,6 +202,10 @@ TEXT: Table = {
         "the reasoning effort, then regenerate.",
         "es": "{model} gastó los {tokens} tokens de salida pensando y no dio respuesta. Sube la salida máxima o "
         "baja el esfuerzo de razonamiento, y vuelve a generar.",
+    },
+    "outcome.step_limit": {
+        "en": "The model used its {steps} tool steps; this answer uses what they gave.",
+        "es": "El modelo usó sus {steps} pasos de herramientas; esta respuesta usa lo que dieron.",
     },
     "outcome.retired": {
         "en": "{model} was retired by {provider} on {date}; answered by {successor}.",

@@ -20,12 +20,36 @@ SHELL, TERM, USER and its config's `env`: never Charla's keys or `CHARLA_*` sett
 
 from __future__ import annotations
 
-from chat.text import Sentence
-from chat.tools.calls import ToolCall
-from chat.tools.config import DEFAULT_TIMEOUT, ENV_VAR, ToolConfigError, ToolsConfig, load_config, parse_config
-from chat.tools.hub import ServerStatus, ToolHub
-from chat.tools.shared import close_shared, shared_hub
-from chat.tools.spec import MAX_RESULT_CHARS, ToolResult, ToolSpec
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from chat.text import Sentence
+    from chat.tools.calls import ToolCall
+    from chat.tools.config import DEFAULT_TIMEOUT, ENV_VAR, ToolConfigError, ToolsConfig, load_config, parse_config
+    from chat.tools.hub import ServerStatus, ToolHub
+    from chat.tools.shared import close_shared, shared_hub
+    from chat.tools.spec import MAX_RESULT_CHARS, ToolResult, ToolSpec
+
+_WHERE = {
+    "Sentence": "chat.text",
+    "ToolCall": "chat.tools.calls",
+    **dict.fromkeys(
+        ("DEFAULT_TIMEOUT", "ENV_VAR", "ToolConfigError", "ToolsConfig", "load_config", "parse_config"),
+        "chat.tools.config",
+    ),
+    **dict.fromkeys(("ServerStatus", "ToolHub"), "chat.tools.hub"),
+    **dict.fromkeys(("close_shared", "shared_hub"), "chat.tools.shared"),
+    **dict.fromkeys(("MAX_RESULT_CHARS", "ToolResult", "ToolSpec"), "chat.tools.spec"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The package's names, imported when first used: the MCP SDK loads only when tools are used."""
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -7,12 +7,13 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from mcp.types import CallToolResult, EmbeddedResource, ResourceLink, TextContent, TextResourceContents, Tool
+from typing import TYPE_CHECKING, Any, Literal
 
 from chat.text import Lang, Sentence
 from chat.tools.texts import sentence
+
+if TYPE_CHECKING:
+    from mcp.types import CallToolResult, Tool
 
 MAX_RESULT_CHARS = 16_000
 """Characters of one tool result kept for the model and the person; the rest is cut, with a note."""
@@ -169,6 +170,8 @@ def to_result(spec: ToolSpec, raw: CallToolResult, *, elapsed: float, limit: int
 
 def result_text(raw: CallToolResult) -> str:
     """The text blocks of `raw`, joined; else its structured content as compact JSON; other blocks named only."""
+    from mcp.types import EmbeddedResource, ResourceLink, TextContent, TextResourceContents
+
     pieces: list[str] = []
     for block in raw.content:
         if isinstance(block, TextContent):

@@ -86,7 +86,9 @@ class _Scripted:
     _key: SecretStr
     _injected: Any
 
-    def open(self, wire: list[dict[str, Any]], *, model: str, params: dict[str, Any]) -> ScriptedStream:
+    def open(
+        self, wire: list[dict[str, Any]], *, model: str, params: dict[str, Any], timeout: float | None = None
+    ) -> ScriptedStream:
         fake: InProcess = self._injected
         body = {"model": model, "messages": wire, "stream": True, **params}
         headers = {"authorization": f"Bearer {self._key.get_secret_value()}"}
