@@ -16,6 +16,7 @@ from typing import Any, Literal
 from chat.errors import ChatError, ProviderError, UpstreamRateLimited, UpstreamUnavailable
 from chat.schema import ImagePart, Message, Part, TextPart
 from chat.text import Lang, Sentence, t, text_in
+from chat.tools.steps import ToolStep, step_messages
 
 Status = Literal["sent", "blocked", "failed", "streaming", "finished", "stopped", "cut"]
 """A user message is `sent`, `blocked` (an attachment does not fit) or `failed` (an error before any text);
@@ -175,6 +176,22 @@ class ChatMessage:
     """The model spent its whole output budget thinking and gave no answer."""
     asked: str | None = None
     """The retired model id the conversation asked for, when its successor answered."""
+    steps: list[ToolStep] = field(default_factory=list)
+    """A reply's tool steps (calls and results), in order; stored and exported with it."""
+    step_limited: bool = False
+    """The reply used all its tool steps; its answer was given without tools."""
+
+    @property
+    def waiting(self) -> list[ToolStep]:
+        """Tool calls that wait for the person's Run or Deny."""
+        return [s for s in self.steps if s.state == "pending"]
+
+    def to_messages(self) -> list[Message]:
+        """The message as the model sees it again: a reply's tool steps first, then its answer."""
+        if self.role != "assistant" or not self.steps:
+            return [self.to_message()]
+        answer = [self.to_message()] if self.text else []
+        return [*step_messages(self.steps), *answer]
 
     def to_message(self) -> Message:
         """The message as the pipeline takes it: typed text plus the sendable attachments' parts."""
@@ -194,4 +211,4 @@ class ChatMessage:
         """True for a message that belongs in what the model sees (a sent user turn, a reply with text)."""
         if self.role == "user":
             return self.status == "sent"
-        return self.status in ("finished", "stopped", "cut") and bool(self.text)
+        return self.status in ("finished", "stopped", "cut") and bool(self.text or self.steps)

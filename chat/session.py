@@ -21,9 +21,10 @@ from chat.errors import ContextTooLarge
 from chat.intake import Upload, recheck, take
 from chat.messages import ChatMessage, ErrorInfo
 from chat.present import via
-from chat.schema import GenerationSettings
+from chat.schema import GenerationSettings, Message
 from chat.service import Keys, fallback_model
 from chat.text import Sentence
+from chat.tools.spec import ToolResult
 from chat.tokens import count_message
 from chat.window import Window, build
 
@@ -62,6 +63,8 @@ class ChatSession:
     """Id of the user message to send in this run."""
     pending_model: str | None = None
     pending_via: Sentence | None = None
+    pending_resume: str | None = None
+    """Id of a reply that waited at a tool step and goes on in this run (the person said Run or Deny)."""
     editing: str | None = None
     shown: int = RENDER_PAGE
     notes: list[Sentence] = field(default_factory=list)
@@ -214,6 +217,21 @@ class ChatSession:
             self.token_counts.pop(user_id, None)
             self.queue(user_id)
 
+    def decide(self, reply_id: str, call_id: str, *, run: bool) -> None:
+        """The person's answer to a tool that asked first; once every waiting call has one, the turn goes on."""
+        reply = self.find(reply_id)
+        if reply is None:
+            return
+        for step in reply.waiting:
+            if step.id == call_id and run:
+                step.state = "approved"
+            elif step.id == call_id:
+                reason = Sentence("tools.result.denied", tool=step.tool or step.function, server=step.server or "?")
+                step.result, step.state = ToolResult(status="denied", reason=reason, tool=step.function), "done"
+        if not reply.waiting and reply.reply_to is not None:
+            self.pending, self.pending_model, self.pending_via = reply.reply_to, reply.model, None
+            self.pending_resume = reply.id
+
     def failed(self, user: ChatMessage, error: ErrorInfo, model_id: str, keys: Keys) -> None:
         """Keep the user's message with the error; on a 429/5xx, go to the other provider if the person asked to."""
         user.status, user.error, user.model = "failed", error, model_id
@@ -253,10 +271,11 @@ class ChatSession:
     def window(self, msgs: Sequence[ChatMessage] | None = None) -> Window:
         """The window the next request would send (ContextTooLarge when the newest message cannot fit)."""
         msgs = [m for m in self.messages if m.in_context] if msgs is None else msgs
+        messages, ids = expanded(msgs)
         return build(
-            [m.to_message() for m in msgs],
+            messages,
             self.spec,
-            ids=[m.id for m in msgs],
+            ids=ids,
             counts=self.token_counts,
             system_prompt=self.system_prompt or None,
             max_output=self.max_tokens,
@@ -275,9 +294,10 @@ class ChatSession:
             return WindowView(set(), {}, 0, budget, outside=len(msgs), too_large=True)
         shown = window.dropped[-before:] if before else []
         by_id = {m.id: m for m in msgs}
+        shown = [i for i in shown if i.partition("#")[0] in by_id]
         for i in shown:
             if i not in self.token_counts:
-                self.token_counts[i] = count_message(by_id[i].to_message(), self.spec)
+                self.token_counts[i] = count_message(by_id[i.partition("#")[0]].to_message(), self.spec)
         tokens = {i: self.token_counts[i] for i in shown} | window.per_message
         return WindowView(set(window.kept), tokens, window.tokens, window.budget, len(window.dropped) - len(shown))
 
@@ -303,3 +323,15 @@ def seed_messages(count: int) -> list[ChatMessage]:
         reply.ttft, reply.duration, reply.tokens_per_second = 0.2, 0.4, 400.0
         out.append(reply)
     return out
+
+
+def expanded(msgs: Sequence[ChatMessage]) -> tuple[list[Message], list[str]]:
+    """The messages as the pipeline takes them (a reply's tool steps become several), and their ids (a reply's
+    steps get `id#n`, its answer keeps the reply's id)."""
+    out: list[Message] = []
+    ids: list[str] = []
+    for msg in msgs:
+        parts = msg.to_messages()
+        out += parts
+        ids += [msg.id if n == len(parts) - 1 else f"{msg.id}#{n}" for n in range(len(parts))]
+    return out, ids

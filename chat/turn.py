@@ -21,7 +21,7 @@ from chat.pacing import Tick, paced
 from chat.reply import Reply
 from chat.schema import ChatRequest
 from chat.service import Caller
-from chat.session import ChatSession
+from chat.session import ChatSession, expanded
 from chat.store import Store
 
 
@@ -52,6 +52,8 @@ def fill_reply(msg: ChatMessage, reply: Reply) -> None:
     if usage is not None:
         msg.prompt_tokens, msg.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     msg.tokens_per_second = reply.tokens_per_second
+    msg.steps += [s for s in reply.steps if not any(s is old for old in msg.steps)]
+    msg.step_limited = msg.step_limited or reply.step_limited
     if reply.error is not None:
         msg.error = ErrorInfo.of(reply.error)
 
@@ -75,38 +77,36 @@ class Turn:
 
     @classmethod
     def start(cls, session: ChatSession, caller: Caller, store: Store, owner: str | None) -> Turn | None:
-        """Send the session's pending message; None when nothing is pending or it was refused (the error stays
-        with the message, or the turn went to the other provider's queue)."""
+        """Send the session's pending message (or go on with a reply that waited at a tool step); None when nothing
+        is pending or it was refused (the error stays with the message, or the turn went to the other provider)."""
         user = session.find(session.pending or "")
+        resumed = session.find(session.pending_resume or "")
         model_id, via = session.pending_model or session.model, session.pending_via
-        session.pending = session.pending_model = session.pending_via = None
+        session.pending = session.pending_model = session.pending_via = session.pending_resume = None
         if user is None:
             return None
         spec = get_model(model_id)
-        history = session.context_for(user.id)
+        history = session.context_for(user.id) + ([resumed] if resumed is not None else [])
+        messages, ids = expanded(history)
         request = ChatRequest(
-            messages=[m.to_message() for m in history],
-            ids=tuple(m.id for m in history),
-            model=model_id,
-            settings=limits.fit(spec, session.settings()).settings,
+            messages=messages, ids=tuple(ids), model=model_id, settings=limits.fit(spec, session.settings()).settings
         )
+        if resumed is not None:
+            resumed.status = "streaming"  # written again from here on, as a reply that streams
         persist.before_send(store, session, user, owner)
+        waiting = [s for s in resumed.steps if s.state == "approved"] if resumed is not None else None
         try:
-            reply = service.send(request, caller=caller)
+            reply = service.send(request, caller=caller, tools="ui", resume=waiting)
         except ChatError as e:
+            if resumed is not None:
+                session.messages.remove(resumed)
             session.failed(user, ErrorInfo.of(e), spec.id, caller.keys)
             persist.sync(store, session, force_from=user.id)
             return None
-        msg = ChatMessage(
-            "assistant",
-            status="streaming",
-            model=reply.model,
-            provider=reply.provider,
-            reply_to=user.id,
-            via=via,
-            context=context_info(reply),
-        )
-        session.messages.append(msg)
+        msg = resumed or ChatMessage("assistant", reply_to=user.id, via=via)
+        msg.status, msg.model, msg.provider, msg.context = "streaming", reply.model, reply.provider, context_info(reply)
+        if resumed is None:
+            session.messages.append(msg)
         return cls(session, user, msg, reply, store, caller)
 
     def ticks(self) -> Iterator[Tick]:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, T
 from pydantic_core import PydanticCustomError
 
 from chat import config
+from chat.api.toolparts import ApiToolCall, is_tool_part, normalized, tool_turn
 from chat.catalog import DEFAULT_MODELS
 from chat.schema import (
     MAX_FILE_BYTES,
@@ -157,6 +158,9 @@ class ApiMessage(BaseModel):
     role: Literal["user", "assistant", "system"]
     content: ApiContent | None = None
     parts: list[ApiPart] | None = Field(default=None, min_length=1)
+    tools: list[ApiToolCall] = Field(default_factory=list, max_length=MAX_MESSAGES)
+    """An assistant's AI SDK tool parts; `split` of `parts` came before them."""
+    split: int = 0
 
     @model_validator(mode="before")
     @classmethod
@@ -165,8 +169,13 @@ class ApiMessage(BaseModel):
         Charla does not send on, but a message of those alone is kept as an empty turn, not refused."""
         if isinstance(data, dict) and isinstance(data.get("parts"), list):
             carrying = [p for p in data["parts"] if not _carries_nothing(p)]
-            kept = [p for p in carrying if not _is_bookkeeping(p)]
-            data = {**data, "parts": kept} if kept or not carrying else {**data, "parts": None, "content": ""}
+            tools = [normalized(p) for p in carrying if is_tool_part(p)]
+            first = next((i for i, p in enumerate(carrying) if is_tool_part(p)), len(carrying))
+            kept = [p for p in carrying if not _is_bookkeeping(p) and not is_tool_part(p)]
+            split = sum(1 for p in carrying[:first] if not _is_bookkeeping(p) and not is_tool_part(p))
+            data = {**data, "parts": kept if kept or not carrying else None, "tools": tools, "split": split}
+            if not kept and carrying:
+                data["content"] = ""  # bookkeeping or tool parts alone: an empty turn (or the tools), not refused
         return data
 
     @model_validator(mode="after")
@@ -175,13 +184,17 @@ class ApiMessage(BaseModel):
             raise PydanticCustomError("missing", "Field required", {"field": "content"})
         return self
 
-    def to_message(self) -> Message:
+    def to_messages(self) -> list[Message]:
+        """The message in the pipeline's shape (an assistant's tool parts become its calls and their results)."""
         api_parts: Sequence[ApiText | ApiImage | ApiFile]
-        if isinstance(self.content, str):
-            return Message.of(self.role, self.content)
-        api_parts = self.content.parts if self.content is not None else (self.parts or [])
+        if isinstance(self.content, str) and not self.tools:
+            return [Message.of(self.role, self.content)]
+        api_parts = self.content.parts if isinstance(self.content, ApiParts) else (self.parts or [])
         parts: list[Part] = [TextPart(text=p.text) if isinstance(p, ApiText) else p.to_part() for p in api_parts]
-        return Message(role=self.role, parts=parts)
+        if self.role != "assistant" or not self.tools:
+            return [Message(role=self.role, parts=parts)]
+        texts = [p for p in parts if isinstance(p, TextPart)]
+        return tool_turn(texts[: self.split], self.tools, texts[self.split :])
 
 
 def _carries_nothing(part: Any) -> bool:
@@ -192,7 +205,7 @@ def _carries_nothing(part: Any) -> bool:
 
 def _is_bookkeeping(part: Any) -> bool:
     kind = part.get("type") if isinstance(part, dict) else None
-    return isinstance(kind, str) and (kind in _IGNORED_SDK_PARTS or kind.startswith(("tool-", "data-")))
+    return isinstance(kind, str) and (kind in _IGNORED_SDK_PARTS or kind.startswith("data-"))
 
 
 def default_api_model() -> str:
@@ -227,7 +240,7 @@ class Parsed:
 def parse_request(data: Any) -> Parsed:
     """Validate a decoded JSON body and convert it; raises pydantic's ValidationError on bad input."""
     api = ApiRequest.model_validate(data)
-    messages = [m.to_message() for m in api.messages]
+    messages = [m for api_message in api.messages for m in api_message.to_messages()]
     settings = GenerationSettings(
         temperature=api.temperature,
         max_tokens=api.maxOutputTokens,

@@ -51,7 +51,7 @@ async def open_reply(request: Request, ip: str) -> tuple[Reply, bool]:
     check_content_type(request)
     raw = await read_body(request)
     parsed = await run_blocking(partial(parse, raw, lang))
-    reply = await run_blocking(partial(service.send, parsed.request, caller=service.Caller(ip=ip)))
+    reply = await run_blocking(partial(service.send, parsed.request, caller=service.Caller(ip=ip), tools="api"))
     return reply, parsed.send_reasoning
 
 

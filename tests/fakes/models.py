@@ -190,6 +190,10 @@ class ModelTable:
             extra = sorted(set(body) - MISTRAL_KNOWN_FIELDS)
             if extra:
                 return 422, _extra_forbidden(extra[0], body[extra[0]])
+            bad_id = _foreign_call_id(body.get("messages"))
+            if bad_id is not None:
+                message = f"Tool call id was {bad_id} but must be a-z, A-Z, 0-9, with a length of 9."
+                return 400, _mistral_error(message, "invalid_function_call", "3280")
         model_id = str(body.get("model") or "")
         model = self.get(vendor, model_id)
         if model is None or not model.chat:
@@ -315,3 +319,14 @@ def reasoning_mode(vendor: str, model: FakeModel | None, body: dict[str, Any]) -
     if body.get("reasoning_effort") == "none" or fmt == "hidden":
         return None
     return "field" if fmt == "parsed" else "tags"
+
+
+def _foreign_call_id(messages: Any) -> str | None:
+    """A tool call id in the history that Mistral refuses (anything but 9 letters and digits)."""
+    ids: list[str] = []
+    for m in messages if isinstance(messages, list) else ():
+        if isinstance(m, dict):
+            ids += [str(c.get("id")) for c in m.get("tool_calls") or [] if isinstance(c, dict)]
+            if m.get("role") == "tool":
+                ids.append(str(m.get("tool_call_id")))
+    return next((i for i in ids if not (len(i) == 9 and i.isalnum() and i.isascii())), None)

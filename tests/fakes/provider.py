@@ -29,6 +29,7 @@ from chat.catalog.spec import Listed
 from chat.providers.base import Delta, Provider, StreamState, Usage, status_error
 from chat.providers.groq import GroqProvider
 from chat.providers.mistral import MistralProvider
+from tests.fakes import wire
 from tests.fakes.models import GROQ, ModelTable, reasoning_mode
 from tests.fakes.upstream import Recorded, Script, echo_reply, rough_tokens
 
@@ -173,9 +174,12 @@ class ScriptedStream:
             yield Delta(word, reasoning=True)
         yield from self._text(s)
         if not self._aborted.is_set():
+            calls = s.calls_for(self._rec.body)
+            if calls:
+                self.state.take_calls(wire.tool_call_delta(self._rec.vendor, calls)["tool_calls"])
             prompt = sum(rough_tokens(str(m.get("content"))) + 4 for m in self._rec.messages)
             self.state.usage = Usage(*(s.usage or (prompt, rough_tokens("".join(s.deltas())))))
-            self.state.finish_reason = s.finish_reason
+            self.state.finish_reason = "tool_calls" if calls else s.finish_reason
             self._done = True
 
     def _text(self, s: Script) -> Iterator[Delta]:

@@ -99,6 +99,14 @@ class Script:
     headers: dict[str, str] | None = None
     reasoning: str | None = None
     """Thinking streamed before the text, in the vendor's and model's own format (see fakes.models)."""
+    tool_calls: list[dict[str, Any]] | None = None
+    """Tools the model asks for after its text: [{"name": ..., "arguments": {...}}] (ignored when the request says
+    `tool_choice: "none"`, as a real model would)."""
+
+    def calls_for(self, body: Any) -> list[dict[str, Any]]:
+        """The tool calls this reply makes for the request `body`."""
+        offered = isinstance(body, dict) and body.get("tools") and body.get("tool_choice") != "none"
+        return list(self.tool_calls or []) if offered else []
 
     def deltas(self) -> list[str]:
         """Content deltas to stream: `chunks`, else `text` split word by word (joined they give `text`)."""
@@ -315,8 +323,12 @@ def stream_plan(vendor: str, model: str, script: Script, rec: Recorded, mode: st
         if i < len(deltas):
             content: Any = [{"type": "text", "text": deltas[i]}] if mode == "chunks" else deltas[i]
             yield _SEND, wire.sse(wire.chunk(vendor, ids, model, {"content": content}))
+    calls = script.calls_for(rec.body)
+    if calls:
+        yield _SEND, wire.sse(wire.chunk(vendor, ids, model, wire.tool_call_delta(vendor, calls)))
     usage = _usage(script, rec, "".join(deltas) + (script.reasoning or "" if mode else ""), vendor)
-    yield _SEND, wire.sse(wire.finish_chunk(vendor, ids, model, script.finish_reason, usage))
+    reason = "tool_calls" if calls else script.finish_reason
+    yield _SEND, wire.sse(wire.finish_chunk(vendor, ids, model, reason, usage))
     options = rec.body.get("stream_options") if isinstance(rec.body, dict) else None
     if vendor == GROQ and isinstance(options, dict) and options.get("include_usage"):
         yield _SEND, wire.sse(wire.groq_usage_frame(ids, model, usage))

@@ -233,3 +233,23 @@ def ratelimit_headers(vendor: str, used_requests: int, exhausted: bool) -> dict[
         "x-ratelimitbysize-limit-month": str(MISTRAL_TOKENS_PER_MONTH),
         "x-ratelimitbysize-remaining-month": str(MISTRAL_TOKENS_PER_MONTH - 120 * used_requests),
     }
+
+
+def tool_call_id(vendor: str) -> str:
+    """A new tool call id as each vendor makes them (Mistral: exactly 9 letters and digits)."""
+    hex_id = uuid.uuid4().hex
+    return f"call_{hex_id[:24]}" if vendor == GROQ else hex_id[:9]
+
+
+def tool_call_delta(vendor: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """A delta asking for `calls`, each whole in one piece (Groq's way, and Mistral's own models')."""
+    items = [
+        {
+            "index": i,
+            "id": tool_call_id(vendor),
+            "type": "function",
+            "function": {"name": c["name"], "arguments": json.dumps(c.get("arguments", {}))},
+        }
+        for i, c in enumerate(calls)
+    ]
+    return {"content": "", "tool_calls": items} if vendor == MISTRAL else {"tool_calls": items}
