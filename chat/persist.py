@@ -48,6 +48,7 @@ from chat.store import (
 from chat.store.models import DRAFT_IMAGES_MAX_BYTES, SECRET_FIELD
 from chat.text import Sentence, has_sentence
 from chat.tokens import count_text
+from chat.tools.steps import ToolStep
 
 THROTTLE = 0.5
 """Seconds between two writes of a streaming reply's text."""
@@ -189,6 +190,10 @@ def _reply_details(msg: ChatMessage) -> dict[str, Any]:
         out["thought_out"] = True
     if msg.asked:
         out["asked"] = msg.asked
+    if msg.steps:
+        out["steps"] = [s.record() for s in msg.steps]
+    if msg.step_limited:
+        out["step_limited"] = True
     return out
 
 
@@ -198,6 +203,10 @@ def _restore_reply(msg: ChatMessage, details: dict[str, Any]) -> None:
     msg.ttfr = float(ttfr) if isinstance(ttfr, int | float) else None
     msg.thought_out = details.get("thought_out") is True
     msg.asked = asked if isinstance(asked, str) else None
+    steps = details.get("steps")
+    records = steps if isinstance(steps, list) else []
+    msg.steps = [s for d in records if isinstance(d, dict) and (s := ToolStep.restore(d)) is not None]
+    msg.step_limited = details.get("step_limited") is True
 
 
 def record_of(msg: ChatMessage) -> MessageRecord:

@@ -24,8 +24,8 @@ from chat.present import via
 from chat.schema import GenerationSettings, Message
 from chat.service import Keys, fallback_model
 from chat.text import Sentence
-from chat.tools.spec import ToolResult
 from chat.tokens import count_message
+from chat.tools.spec import ToolResult
 from chat.window import Window, build
 
 RENDER_PAGE = 50

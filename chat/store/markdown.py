@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from chat.store.models import INTERRUPTED, AttachmentMeta, Conversation, StoredMessage
+
+TOOL_OUTPUT_SHOWN = 500
+"""Characters of a tool's result a Markdown export shows (the JSON export keeps all of it)."""
 
 
 def _when(value: datetime) -> str:
@@ -58,11 +62,38 @@ def _numbers_line(m: StoredMessage) -> str | None:
     return " · ".join(bits) or None
 
 
+def _fence(text: str) -> str:
+    """A fence longer than any run of backticks in `text`."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _tool_lines(steps: Any) -> list[str]:
+    """A reply's tool calls: which tool, with what, and what it gave (cut to a few hundred characters)."""
+    lines: list[str] = []
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict):
+            continue
+        name = f"{step.get('server') or '?'}/{step.get('tool') or step.get('function')}"
+        stored = step.get("result")
+        result: dict[str, Any] = stored if isinstance(stored, dict) else {}
+        status = "waiting for approval" if step.get("state") == "pending" else str(result.get("status", "not run"))
+        output = str(result.get("output") or "")
+        lines += [f"- Tool `{name}` ({status}), arguments `{step.get('arguments')}`"]
+        if output:
+            shown = output if len(output) <= TOOL_OUTPUT_SHOWN else output[:TOOL_OUTPUT_SHOWN] + " …"
+            fence = _fence(shown)
+            lines += ["", f"  {fence}text", *(f"  {line}" for line in shown.splitlines()), f"  {fence}"]
+    return [*lines, ""] if lines else []
+
+
 def _message_markdown(m: StoredMessage) -> list[str]:
     heading = f"## {m.role.capitalize()}"
     if m.role == "assistant" and m.model:
         heading += f" — {m.model}" + (f" ({m.provider})" if m.provider else "")
-    lines = [f"{heading} — {_when(m.created_at)}", "", m.text or "_(no text)_", ""]
+    lines = [f"{heading} — {_when(m.created_at)}", ""]
+    lines += _tool_lines(m.details.get("steps"))
+    lines += [m.text or "_(no text)_", ""]
     if m.parts:
         lines += ["*Attachments:* " + ", ".join(_attachment_label(p) for p in m.parts), ""]
     note = _status_note(m)

@@ -24,7 +24,7 @@ from chat.providers.base import Provider, ProviderStream
 from chat.schema import Message, TextPart, ToolCallPart, ToolResultPart
 from chat.tokens import count_text, with_margin
 from chat.tools.spec import ToolResult
-from chat.tools.steps import MAX_STEPS, ToolStep
+from chat.tools.steps import MAX_STEPS, ToolStep, stopped
 
 if TYPE_CHECKING:
     from chat.tools.calls import ToolCall
@@ -104,7 +104,7 @@ class ToolLoop:
 
     def _call(self, step: ToolStep) -> ToolResult:
         if self._cancelled.is_set():
-            return ToolResult.failed("cancelled", _stopped(step), tool=step.function)
+            return ToolResult.failed("cancelled", stopped(step), tool=step.function)
         self._current = self.hub.submit(step.function, step.arguments)
         try:
             while not self._current.wait(0.1):
@@ -145,9 +145,3 @@ class ToolLoop:
         current = self._current
         if current is not None:
             current.cancel(wait=0)
-
-
-def _stopped(step: ToolStep) -> Any:
-    from chat.text import Sentence
-
-    return Sentence("tools.result.cancelled", tool=step.tool or step.function, server=step.server or "?")

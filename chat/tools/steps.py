@@ -98,6 +98,8 @@ class ToolStep:
                 reason=sentence,
                 tool=step.function,
             )
+        elif step.state == "done":  # stored mid-call (the process ended): the call never gave a result
+            step.result = ToolResult.failed("cancelled", stopped(step), tool=step.function)
         return step
 
 
@@ -118,6 +120,11 @@ def step_messages(steps: list[ToolStep]) -> list[Message]:
                 part = ToolResultPart(call_id=s.id, name=s.function, content=s.result.text)
                 out.append(Message(role="tool", parts=[part]))
     return out
+
+
+def stopped(step: ToolStep) -> Sentence:
+    """The result of a call stopped before it finished."""
+    return Sentence("tools.result.cancelled", tool=step.tool or step.function, server=step.server or "?")
 
 
 def _text(text: str) -> Any:
