@@ -46,9 +46,29 @@ if TYPE_CHECKING:
     )
     from chat.text import Lang, Sentence, t, text_in
     from chat.tokens import compact
+    from chat.tools.present import (
+        arguments_text,
+        result_view,
+        server_line,
+        step_label,
+        step_look,
+        tool_flags,
+        tool_servers,
+    )
+    from chat.tools.steps import ToolStep
     from chat.turn import Turn
+    from chat.warmup import warm_up
 
 _WHERE: dict[str, tuple[str, str]] = {
+    "warm_up": ("chat.warmup", "warm_up"),
+    "tool_servers": ("chat.tools.present", "tool_servers"),
+    "tool_flags": ("chat.tools.present", "tool_flags"),
+    "step_look": ("chat.tools.present", "step_look"),
+    "step_label": ("chat.tools.present", "step_label"),
+    "server_line": ("chat.tools.present", "server_line"),
+    "result_view": ("chat.tools.present", "result_view"),
+    "arguments_text": ("chat.tools.present", "arguments_text"),
+    "ToolStep": ("chat.tools.steps", "ToolStep"),
     "ATTACHMENT_TYPES": ("chat.attachments", "ATTACHMENT_TYPES"),
     "Caller": ("chat.service", "Caller"),
     "ChatAttachment": ("chat.messages", "ChatAttachment"),
@@ -152,8 +172,10 @@ __all__ = [
     "SessionKeys",
     "Store",
     "TextPart",
+    "ToolStep",
     "Turn",
     "Upload",
+    "arguments_text",
     "attachment_chip",
     "client_address",
     "compact",
@@ -178,6 +200,7 @@ __all__ = [
     "peek_quota",
     "provider_label",
     "quota_text",
+    "result_view",
     "retired_text",
     "retirement",
     "safe_markdown",
@@ -185,10 +208,16 @@ __all__ = [
     "save_settings",
     "seed_messages",
     "send",
+    "server_line",
     "set_feedback",
     "shared_store",
+    "step_label",
+    "step_look",
     "sync",
     "t",
     "text_in",
+    "tool_flags",
+    "tool_servers",
     "vision_model_for",
+    "warm_up",
 ]

@@ -16,6 +16,7 @@ from chat.errors import MissingKeyError, provider_label
 from chat.messages import ChatAttachment, ChatMessage, ErrorInfo
 from chat.ratelimit import Quota
 from chat.text import Lang, Sentence, number, t
+from chat.tools.steps import MAX_STEPS
 
 
 def attachment_chip(att: ChatAttachment, lang: Lang) -> str:
@@ -66,7 +67,8 @@ def metrics_text(msg: ChatMessage, lang: Lang) -> str:
 
 
 def outcome_text(msg: ChatMessage, lang: Lang, max_duration: float) -> str | None:
-    """The mark under a reply that did not finish: stopped, cut, failed, or thought out of tokens."""
+    """The mark under a reply that did not finish: stopped, cut, failed, thought out of tokens, or out of tool
+    steps."""
     if msg.status == "stopped":
         return t("store.interrupted" if msg.interrupted else "ui.outcome_stopped", lang)
     if msg.status == "cut":
@@ -77,6 +79,8 @@ def outcome_text(msg: ChatMessage, lang: Lang, max_duration: float) -> str | Non
         spec = known(msg.model or "")
         tokens = msg.completion_tokens if msg.completion_tokens is not None else "?"
         return t("outcome.thought_out", lang, model=spec.label if spec else msg.model, tokens=tokens)
+    if msg.step_limited:
+        return t("outcome.step_limit", lang, steps=MAX_STEPS)
     return None
 
 

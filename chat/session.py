@@ -26,6 +26,7 @@ from chat.service import Keys, fallback_model
 from chat.text import Sentence
 from chat.tokens import count_message
 from chat.tools.spec import ToolResult
+from chat.tools.steps import ToolStep
 from chat.window import Window, build
 
 RENDER_PAGE = 50
@@ -143,6 +144,8 @@ class ChatSession:
             finally:
                 getattr(bar, "done", lambda: None)()
         recheck(msg, spec, self.max_tokens)
+        for step in (s for m in self.messages for s in m.waiting):  # the person moved on without an answer
+            _deny(step)
         self.messages.append(msg)
         if msg.blocked or (not msg.text and not msg.attachments):
             msg.status = "blocked"
@@ -226,8 +229,7 @@ class ChatSession:
             if step.id == call_id and run:
                 step.state = "approved"
             elif step.id == call_id:
-                reason = Sentence("tools.result.denied", tool=step.tool or step.function, server=step.server or "?")
-                step.result, step.state = ToolResult(status="denied", reason=reason, tool=step.function), "done"
+                _deny(step)
         if not reply.waiting and reply.reply_to is not None:
             self.pending, self.pending_model, self.pending_via = reply.reply_to, reply.model, None
             self.pending_resume = reply.id
@@ -300,6 +302,12 @@ class ChatSession:
                 self.token_counts[i] = count_message(by_id[i.partition("#")[0]].to_message(), self.spec)
         tokens = {i: self.token_counts[i] for i in shown} | window.per_message
         return WindowView(set(window.kept), tokens, window.tokens, window.budget, len(window.dropped) - len(shown))
+
+
+def _deny(step: ToolStep) -> None:
+    """The person did not let the tool run: it gets the result that says so, and the model reads it."""
+    reason = Sentence("tools.result.denied", tool=step.tool or step.function, server=step.server or "?")
+    step.result, step.state = ToolResult(status="denied", reason=reason, tool=step.function), "done"
 
 
 def seed_messages(count: int) -> list[ChatMessage]:

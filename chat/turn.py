@@ -23,6 +23,7 @@ from chat.schema import ChatRequest
 from chat.service import Caller
 from chat.session import ChatSession, expanded
 from chat.store import Store
+from chat.tools.steps import ToolStep
 
 
 def context_info(reply: Reply) -> ContextInfo | None:
@@ -41,6 +42,11 @@ def context_info(reply: Reply) -> ContextInfo | None:
     )
 
 
+def merged(old: list[ToolStep], new: list[ToolStep]) -> list[ToolStep]:
+    """A resumed reply's steps: those it had, then the new ones (a step run on resume is the same object)."""
+    return old + [s for s in new if not any(s is o for o in old)]
+
+
 def fill_reply(msg: ChatMessage, reply: Reply) -> None:
     """Copy the reply's text, reasoning, outcome, usage and timing into `msg`."""
     msg.text, msg.reasoning, msg.ttfr, msg.thought_out = reply.text, reply.reasoning, reply.ttfr, reply.thought_out
@@ -52,7 +58,7 @@ def fill_reply(msg: ChatMessage, reply: Reply) -> None:
     if usage is not None:
         msg.prompt_tokens, msg.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     msg.tokens_per_second = reply.tokens_per_second
-    msg.steps += [s for s in reply.steps if not any(s is old for old in msg.steps)]
+    msg.steps = merged(msg.steps, reply.steps)
     msg.step_limited = msg.step_limited or reply.step_limited
     if reply.error is not None:
         msg.error = ErrorInfo.of(reply.error)
@@ -117,6 +123,11 @@ class Turn:
                 yield tick
         except ChatError as e:
             self.failure = e
+
+    @property
+    def steps(self) -> list[ToolStep]:
+        """The reply's tool steps so far (those it had before a resume first)."""
+        return merged(self.msg.steps, self.reply.steps)
 
     def stop(self) -> None:
         """End the reply now; what arrived is kept (safe from any thread)."""

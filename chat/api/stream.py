@@ -97,8 +97,10 @@ class Encoder:
         self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
         self._text_open = False
         self._reasoning_open = False
-        self._running = 0
-        """Tool calls of the current step started and not ended yet."""
+        self._tool_step = 0
+        """The tool step (1..5) whose calls are being reported; 0 when none is."""
+        self._step_ended = False
+        """A tool call ended: the step ends when what follows is not another call of the same step."""
 
     def opening(self) -> bytes:
         """start, start-step (and text-start, unless reasoning may come first)."""
@@ -113,13 +115,14 @@ class Encoder:
 
     def delta(self, delta: Delta) -> bytes:
         """One text-delta (or reasoning-delta), opening and closing parts as the kind changes."""
+        step = self._next_step() if self._step_ended else b""
         if delta.reasoning:
             if not self.send_reasoning:
-                return b""
-            head = b"" if self._reasoning_open else sse({"type": "reasoning-start", "id": self.reasoning_id})
+                return step
+            head = step + (b"" if self._reasoning_open else sse({"type": "reasoning-start", "id": self.reasoning_id}))
             self._reasoning_open = True
             return head + sse({"type": "reasoning-delta", "id": self.reasoning_id, "delta": delta.text})
-        head = self._close_reasoning() + (b"" if self._text_open else self._open_text())
+        head = step + self._close_reasoning() + (b"" if self._text_open else self._open_text())
         return head + sse({"type": "text-delta", "id": self.text_id, "delta": delta.text})
 
     def tool(self, event: ToolEvent) -> bytes:
@@ -128,15 +131,17 @@ class Encoder:
         step = event.step
         ids = {"toolCallId": step.id}
         if event.phase == "start":
-            head = self._close_reasoning() + (sse({"type": "text-end", "id": self.text_id}) if self._text_open else b"")
-            self._text_open, self._running = False, self._running + 1
+            head = b"" if step.step == self._tool_step else self._next_step()
+            head += self._close_reasoning() + (
+                sse({"type": "text-end", "id": self.text_id}) if self._text_open else b""
+            )
+            self._text_open, self._tool_step = False, step.step
             named = {**ids, "toolName": step.function, "dynamic": True}
             return (
                 head
                 + sse({"type": "tool-input-start", **named})
                 + sse({"type": "tool-input-available", **named, "input": _arguments(step.arguments)})
             )
-        self._running = max(0, self._running - 1)
         result = step.result
         if result is None:  # waits for a person: only the chat asks
             body = b""
@@ -146,10 +151,17 @@ class Encoder:
             body = sse({"type": "tool-output-error", **ids, "errorText": result.message(self.lang)})
         else:
             body = sse({"type": "tool-output-available", **ids, "output": result.message(self.lang)})
-        if self._running:
-            return body
+        self._step_ended = True
+        return body
+
+    def _next_step(self) -> bytes:
+        """finish-step and start-step, after the tool calls of a step (once more text or another step comes)."""
+        if not self._step_ended:
+            return b""
+        self._step_ended, self._tool_step = False, 0
         self.text_id = f"text-{uuid.uuid4().hex[:12]}"
-        return body + sse({"type": "finish-step"}) + sse({"type": "start-step"})
+        self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
+        return sse({"type": "finish-step"}) + sse({"type": "start-step"})
 
     def closing(self) -> bytes:
         """text-end, finish-step, finish (with metadata), [DONE]."""

@@ -125,4 +125,38 @@ TEXT: Table = {
         "en": "[Cut: the tool returned {total} characters; only the first {kept} are kept.]",
         "es": "[Cortado: la herramienta devolvió {total} caracteres; solo se conservan los primeros {kept}.]",
     },
+    # --- the chat page: each step, the approval card, the settings' list of servers ---
+    "tools.ui.running": {"en": "{tool} · {server} — running…", "es": "{tool} · {server} — en curso…"},
+    "tools.ui.done": {"en": "{tool} · {server} — {seconds} s", "es": "{tool} · {server} — {seconds} s"},
+    "tools.ui.failed": {
+        "en": "{tool} · {server} — failed ({seconds} s)",
+        "es": "{tool} · {server} — falló ({seconds} s)",
+    },
+    "tools.ui.stopped": {"en": "{tool} · {server} — stopped", "es": "{tool} · {server} — detenida"},
+    "tools.ui.denied": {"en": "{tool} · {server} — not run", "es": "{tool} · {server} — no ejecutada"},
+    "tools.ui.pending": {
+        "en": "{tool} · {server} — waiting for your approval",
+        "es": "{tool} · {server} — espera tu aprobación",
+    },
+    "tools.ui.arguments": {"en": "Arguments", "es": "Argumentos"},
+    "tools.ui.result": {"en": "Result", "es": "Resultado"},
+    "tools.ui.show_all": {"en": "Show all {count} characters", "es": "Mostrar los {count} caracteres"},
+    "tools.ui.ask": {
+        "en": "The model wants to run **{tool}** on the tool server **{server}**, which can change things. Run it?",
+        "es": "El modelo quiere ejecutar **{tool}** en el servidor de herramientas **{server}**, que puede cambiar "
+        "cosas. ¿Ejecutarla?",
+    },
+    "tools.ui.run": {"en": "Run", "es": "Ejecutar"},
+    "tools.ui.deny": {"en": "Deny", "es": "Denegar"},
+    "tools.ui.title": {"en": "Tools (MCP)", "es": "Herramientas (MCP)"},
+    "tools.ui.server_up": {"en": "{server} — {count} tool(s)", "es": "{server} — {count} herramienta(s)"},
+    "tools.ui.server_starting": {"en": "{server} — starting…", "es": "{server} — arrancando…"},
+    "tools.ui.server_down": {"en": "{server} — down: {reason}", "es": "{server} — caído: {reason}"},
+    "tools.ui.read_only": {"en": "read-only", "es": "solo lectura"},
+    "tools.ui.asks_first": {"en": "asks first", "es": "pregunta antes"},
+    "tools.ui.auto": {"en": "runs without asking", "es": "se ejecuta sin preguntar"},
+    "tools.ui.model_without_tools": {
+        "en": "{model} does not take tools: choose another model to use them.",
+        "es": "{model} no usa herramientas: elige otro modelo para usarlas.",
+    },
 }

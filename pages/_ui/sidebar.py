@@ -14,8 +14,12 @@ from chat import (
     offer_for,
     offer_status,
     provider_label,
+    safe_markdown,
+    server_line,
     t,
     text_in,
+    tool_flags,
+    tool_servers,
 )
 from pages._ui.session import STATE, session_key, session_keys, state
 
@@ -106,3 +110,22 @@ def render(chat: ChatSession, lang: Lang) -> None:
             label = t("ui.key_label", lang, provider=provider_label(provider))
             st.text_input(label, type="password", key=f"key_{provider}", autocomplete="off")
             st.caption(_caption(*key_status(provider, session_key(provider), lang)))
+    _tools(chat, lang)
+
+
+def _tools(chat: ChatSession, lang: Lang) -> None:
+    """The MCP servers of `CHARLA_MCP_CONFIG` with their tools, or why one is down (nothing without a config)."""
+    found = tool_servers(lang)
+    if found is None:
+        return
+    error, servers = found
+    with st.sidebar.expander(t("tools.ui.title", lang), icon=":material/build:"):
+        if error:
+            st.error(error, icon=":material/error:")
+        if not chat.spec.tools:
+            st.caption(t("tools.ui.model_without_tools", lang, model=chat.spec.label))
+        for server in servers:
+            st.markdown(safe_markdown(f"**{server_line(server, lang)}**", lang))
+            rows = [f"- `{name}` · {flag} — {about}" for name, about, flag in tool_flags(server, lang)]
+            if rows:
+                st.markdown(safe_markdown("\n".join(rows), lang))

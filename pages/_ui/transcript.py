@@ -29,6 +29,7 @@ from chat import (
     text_in,
     vision_model_for,
 )
+from pages._ui import steps
 from pages._ui.session import state, store
 from pages._ui.sidebar import switch_model
 
@@ -227,7 +228,9 @@ def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -
         if moved:
             st.caption(f":material/update: {moved}")
         reasoning_block(msg, lang)
-        st.markdown(safe_markdown(msg.text, lang))
+        steps.stored(msg, lang, can_decide=is_last and chat.pending is None)
+        if msg.text or not msg.steps:
+            st.markdown(safe_markdown(msg.text, lang))
         reply_footer(chat, msg, lang, is_last)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import streamlit as st
 
 from chat import Caller, ChatSession, Lang, Turn, Upload, safe_markdown, save_draft, t
-from pages._ui import owner, transcript
+from pages._ui import owner, steps, transcript
 from pages._ui.session import state, store
 
 CURSOR = " ▌"
@@ -106,10 +106,11 @@ def run_pending(chat: ChatSession, lang: Lang, caller: Caller, who: str | None) 
     with st.chat_message("assistant"):
         if turn.msg.via:
             st.caption(f":material/swap_horiz: {transcript.said(turn.msg.via, lang)}")
-        thinking, box = _Thinking(st.container(), lang), st.empty()
+        thinking, tools, box = _Thinking(st.container(), lang), steps.Live(st.container(), lang), st.empty()
         try:
             for tick in turn.ticks():
                 thinking.show(turn, tick.done)
+                tools.show(turn.steps)
                 if turn.reply.text or tick.done:
                     box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
         finally:

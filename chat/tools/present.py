@@ -1,0 +1,103 @@
+"""What the chat page shows of tools: a step's label and state, its arguments and result as text, the servers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from chat.text import Lang, t
+from chat.tools.steps import ToolStep
+
+if TYPE_CHECKING:
+    from chat.tools.hub import ServerStatus
+
+PREVIEW_CHARS = 1_500
+"""Characters of a tool's result shown before "Show all"."""
+
+Look = Literal["running", "complete", "error"]
+
+
+def step_label(step: ToolStep, lang: Lang) -> str:
+    """'equipment_status · maintenance — 0.4 s', 'calibrate · maintenance — waiting for your approval', …"""
+    names = {"tool": step.tool or step.function, "server": step.server or "?"}
+    result = step.result
+    if step.state == "pending":
+        return t("tools.ui.pending", lang, **names)
+    if result is None:
+        return t("tools.ui.running", lang, **names)
+    seconds = f"{result.elapsed:.1f}"
+    key = {"ok": "tools.ui.done", "denied": "tools.ui.denied", "cancelled": "tools.ui.stopped"}
+    return t(key.get(result.status, "tools.ui.failed"), lang, seconds=seconds, **names)
+
+
+def step_look(step: ToolStep) -> Look:
+    """How the step's status box looks: still running, done, or gone wrong (also denied or stopped)."""
+    if step.result is None:
+        return "running" if step.state != "pending" else "complete"
+    return "complete" if step.result.status == "ok" else "error"
+
+
+def arguments_text(step: ToolStep) -> str:
+    """The call's arguments, indented JSON when they parse (as the model wrote them otherwise)."""
+    try:
+        return json.dumps(json.loads(step.arguments or "{}"), indent=2, ensure_ascii=False)
+    except ValueError:
+        return step.arguments
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A step's result for the page: the start of it, and all of it when that is longer."""
+
+    preview: str
+    full: str
+
+    @property
+    def cut(self) -> bool:
+        """The preview is not all of it."""
+        return len(self.full) > len(self.preview)
+
+
+def result_view(step: ToolStep, lang: Lang) -> ResultView | None:
+    """The result as plain text (None before there is one)."""
+    if step.result is None:
+        return None
+    full = step.message(lang)
+    preview = full if len(full) <= PREVIEW_CHARS else full[:PREVIEW_CHARS] + " …"
+    return ResultView(preview=preview, full=full)
+
+
+def server_line(server: ServerStatus, lang: Lang) -> str:
+    """'maintenance — 5 tool(s)', 'remote — down: cannot connect to https://…'."""
+    if server.state == "down":
+        return t("tools.ui.server_down", lang, server=server.name, reason=server.error_text(lang))
+    if server.state != "up":
+        return t("tools.ui.server_starting", lang, server=server.name)
+    return t("tools.ui.server_up", lang, server=server.name, count=len(server.tools))
+
+
+def tool_flags(server: ServerStatus, lang: Lang) -> list[tuple[str, str, str]]:
+    """Per tool of an up server: its name, its description, and whether it reads only, asks first or runs."""
+    out = []
+    for spec in server.tools:
+        if spec.read_only and not spec.destructive:
+            flag = t("tools.ui.read_only", lang)
+        else:
+            flag = t("tools.ui.asks_first", lang) if spec.needs_approval else t("tools.ui.auto", lang)
+        out.append((spec.tool, spec.description, flag))
+    return out
+
+
+def tool_servers(lang: Lang) -> tuple[str | None, list[ServerStatus]] | None:
+    """Why the config cannot be used (or None) and its servers; None when no MCP config is set.
+
+    Starts nothing: a server not asked yet reads as starting (the app warms the hub up at start)."""
+    from chat.tools.config import config_path
+    from chat.tools.shared import shared_hub
+
+    if config_path() is None:
+        return None
+    hub = shared_hub()
+    error = hub.config_error
+    return (error.message(lang) if error is not None else None), hub.servers()
