@@ -83,3 +83,25 @@ test("an upstream failure mid-stream reaches onError after the partial text", as
   assert.match(String(errors[0].message ?? errors[0]), /broke off/);
   assert.equal(last.parts.find((p) => p.type === "text").text, "a b ");
 });
+
+test("a tool step arrives as a dynamic-tool part with its input and output, then the answer", async (t) => {
+  const fake = process.env.FAKE_URL;
+  if (!fake) return t.skip("FAKE_URL not set");
+  const call = { name: "maintenance__equipment_status", arguments: { equipment_id: "BMB-001" } };
+  await fetch(`${fake}/_fake/script`, {
+    method: "POST",
+    body: JSON.stringify([{ text: "", tool_calls: [call] }, { text: "The booster pump is running." }]),
+  });
+  const transport = new DefaultChatTransport({ api: `${base}/api/chat` });
+  const stream = await transport.sendMessages({ chatId: "c6", messages: [userMessage("u1", "pump?")], trigger: "submit-message" });
+  const message = await lastSnapshot(stream);
+  const tool = message.parts.find((p) => p.type === "dynamic-tool");
+  assert.ok(tool, JSON.stringify(message.parts));
+  assert.equal(tool.toolName, "maintenance__equipment_status");
+  assert.equal(tool.state, "output-available");
+  assert.deepEqual(tool.input, { equipment_id: "BMB-001" });
+  assert.match(tool.output, /15730/);
+  const text = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("");
+  assert.equal(text, "The booster pump is running.");
+  assert.equal(message.parts.filter((p) => p.type === "step-start").length, 2);
+});
