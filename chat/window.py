@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from chat.catalog import ModelSpec, larger_model_than
 from chat.config import WINDOW_MESSAGES
 from chat.errors import ContextTooLarge
-from chat.schema import Message, TextPart
+from chat.schema import Message, TextPart, ToolCallPart
 from chat.tokens import count_message, with_margin
 
 
@@ -49,11 +49,28 @@ def _system(messages: Sequence[Message], system_prompt: str | None) -> Message |
 
 
 def last_n(messages: Sequence[Message], n: int = WINDOW_MESSAGES) -> list[int]:
-    """Positions of the last `n` non-system messages, never starting on a reply or a tool's result."""
-    positions = [i for i, m in enumerate(messages) if m.role != "system"][-n:] if n > 0 else []
-    while positions and messages[positions[0]].role in ("assistant", "tool"):
-        positions.pop(0)
-    return positions
+    """Positions of the last `n` non-system messages, never starting on a reply or a tool's result.
+
+    A reply's tool calls and their results count with the reply (one message, as the person sees it), so a turn
+    that used tools keeps all its steps, and a tool's result never arrives without the call that asked for it."""
+    kept: list[int] = []
+    counted = 0
+    for i in reversed([i for i, m in enumerate(messages) if m.role != "system"] if n > 0 else []):
+        if not _tool_step(messages[i]):
+            if counted == n:
+                break
+            counted += 1
+        kept.insert(0, i)
+    while kept and messages[kept[0]].role in ("assistant", "tool"):
+        kept.pop(0)
+    return kept
+
+
+def _tool_step(message: Message) -> bool:
+    """A tool's result, or a reply's call of tools (both belong to the reply that follows them)."""
+    return message.role == "tool" or (
+        message.role == "assistant" and any(isinstance(p, ToolCallPart) for p in message.parts)
+    )
 
 
 def _fit(kept: list[int], messages: Sequence[Message], tokens: dict[int, int], base: int, budget: int) -> list[int]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from chat.catalog import get_model
 from chat.errors import ContextTooLarge
-from chat.schema import Message
+from chat.schema import Message, ToolCallPart, ToolResultPart
 from chat.window import build, last_n
 
 SMALL = get_model("openai/gpt-oss-20b")
@@ -97,3 +97,20 @@ def test_window_properties(items: list[tuple[str, str]], n: int) -> None:
     assert set(kept) <= set(positions)
     assert kept and kept[-1] == others[-1]  # the newest turn is always sent
     assert messages[kept[0]].role != "assistant" or len(kept) == 1
+
+
+def test_a_reply_that_used_tools_counts_as_one_message_and_keeps_its_steps() -> None:
+    call = Message(role="assistant", parts=[ToolCallPart(id="c1", name="maintenance__status", arguments="{}")])
+    result = Message(role="tool", parts=[ToolResultPart(call_id="c1", name="maintenance__status", content="ok")])
+    steps = [call, result] * 5  # five tool steps before the answer
+    messages = [*turns(6), Message.of("user", "check"), *steps, Message.of("assistant", "all fine"), *turns(1)]
+    sent = build(messages, SMALL).messages
+    assert sent[0].role == "user" and sent[-1].text == "message 0"
+    assert [m.role for m in sent].count("tool") == 5  # all of the turn's steps, each result after its call
+    for i, m in enumerate(sent):
+        if m.role == "tool":
+            assert sent[i - 1].role == "assistant" and sent[i - 1].parts[0].id == m.parts[0].call_id  # type: ignore[union-attr]
+    # a reply that waits for the person (it ends on a call) keeps the user message that asked
+    waiting = build([*turns(2), Message.of("user", "book it"), *steps[:-1]], SMALL).messages
+    assert waiting[0].role == "user" and waiting[-1].role == "assistant"
+    assert any(m.text == "book it" for m in waiting)
