@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from chat.catalog import ModelSpec, Offer, get_model, known, offer_for, retirement, vision_model_for
     from chat.config import PROVIDERS, WINDOW_MESSAGES, is_production, max_duration
     from chat.errors import ChatError, provider_label
+    from chat.hearing import AUDIO_TYPES, read_aloud, spoken_by, voice_mark
     from chat.intake import Upload
     from chat.messages import ChatAttachment, ChatMessage
     from chat.persist import export, file_stem, import_file, load, save_draft, save_settings, set_feedback, sync
@@ -60,6 +61,10 @@ if TYPE_CHECKING:
     from chat.warmup import warm_up
 
 _WHERE: dict[str, tuple[str, str]] = {
+    "voice_mark": ("chat.hearing", "voice_mark"),
+    "spoken_by": ("chat.hearing", "spoken_by"),
+    "read_aloud": ("chat.hearing", "read_aloud"),
+    "AUDIO_TYPES": ("chat.hearing", "AUDIO_TYPES"),
     "warm_up": ("chat.warmup", "warm_up"),
     "tool_servers": ("chat.tools.present", "tool_servers"),
     "tool_flags": ("chat.tools.present", "tool_flags"),
@@ -150,6 +155,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "ATTACHMENT_TYPES",
+    "AUDIO_TYPES",
     "PROVIDERS",
     "WINDOW_MESSAGES",
     "Caller",
@@ -200,6 +206,7 @@ __all__ = [
     "peek_quota",
     "provider_label",
     "quota_text",
+    "read_aloud",
     "result_view",
     "retired_text",
     "retirement",
@@ -211,6 +218,7 @@ __all__ = [
     "server_line",
     "set_feedback",
     "shared_store",
+    "spoken_by",
     "step_label",
     "step_look",
     "sync",
@@ -219,5 +227,6 @@ __all__ = [
     "tool_flags",
     "tool_servers",
     "vision_model_for",
+    "voice_mark",
     "warm_up",
 ]

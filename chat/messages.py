@@ -64,6 +64,10 @@ class ErrorInfo:
         """The sentence in `lang` (an attachment's refusal is rebuilt from its reason's own key)."""
         from chat.attachments.words import refusal_message
 
+        if self.key.startswith("voice."):
+            from chat.voice.errors import voice_message
+
+            return voice_message(self.key, self.params, lang)
         return refusal_message(self.params, lang) or t(self.key, lang, **self.params)
 
 
@@ -141,6 +145,47 @@ class ContextInfo:
 
 
 @dataclass
+class VoiceNote:
+    """A spoken message: the audio (in this session only), and what was heard once it was transcribed."""
+
+    audio: bytes = field(repr=False)
+    mime: str
+    name: str = "recording"
+    heard: str | None = None
+    """The transcript (None until transcribed)."""
+    language: str | None = None
+    seconds: float | None = None
+    provider: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """What the store keeps (not the audio: a refresh keeps the transcript and the mark, not the sound)."""
+        return {
+            "name": self.name,
+            "mime": self.mime,
+            "heard": self.heard,
+            "language": self.language,
+            "seconds": self.seconds,
+            "provider": self.provider,
+        }
+
+    @classmethod
+    def restore(cls, data: Any) -> VoiceNote | None:
+        """A stored note (None when the record is not one)."""
+        if not isinstance(data, dict):
+            return None
+        heard, seconds = data.get("heard"), data.get("seconds")
+        return cls(
+            audio=b"",
+            mime=str(data.get("mime") or "audio/wav"),
+            name=str(data.get("name") or "recording"),
+            heard=heard if isinstance(heard, str) else None,
+            language=str(data["language"]) if isinstance(data.get("language"), str) else None,
+            seconds=float(seconds) if isinstance(seconds, int | float) else None,
+            provider=str(data["provider"]) if isinstance(data.get("provider"), str) else None,
+        )
+
+
+@dataclass
 class ChatMessage:
     """One displayed message (user or assistant)."""
 
@@ -180,6 +225,13 @@ class ChatMessage:
     """A reply's tool steps (calls and results), in order; stored and exported with it."""
     step_limited: bool = False
     """The reply used all its tool steps; its answer was given without tools."""
+    voice: list[VoiceNote] = field(default_factory=list)
+    """A spoken message's recordings (or audio files); their transcripts are in `text` once heard."""
+
+    @property
+    def unheard(self) -> bool:
+        """Audio of this message waits to be transcribed (first, or again after a failure)."""
+        return any(n.heard is None for n in self.voice)
 
     @property
     def waiting(self) -> list[ToolStep]:

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chat.catalog import known, retirement
-from chat.messages import FINAL, ChatAttachment, ChatMessage, ErrorInfo, Status
+from chat.messages import FINAL, ChatAttachment, ChatMessage, ErrorInfo, Status, VoiceNote
 from chat.schema import ImagePart, TextPart
 from chat.session import ChatSession
 from chat.store import (
@@ -176,6 +176,8 @@ def details_of(msg: ChatMessage) -> dict[str, Any]:
     elif msg.via:
         out["via"] = msg.via
     out |= _reply_details(msg)
+    if msg.voice:
+        out["voice"] = [n.record() for n in msg.voice]
     if msg.role == "user" and msg.status == "blocked":
         out["draft"] = _draft(msg)
     return out
@@ -416,6 +418,8 @@ def message_of(row: StoredMessage, reply_to: str | None) -> ChatMessage:
                 attachment_of(p, d if isinstance(d, dict) else None) for p, d in zip(row.parts, extra, strict=True)
             ],
         )
+        notes = details.get("voice")
+        msg.voice = [n for d in (notes if isinstance(notes, list) else []) if (n := VoiceNote.restore(d))]
     else:
         msg = ChatMessage(
             "assistant",

@@ -74,6 +74,8 @@ class Reply:
         """The model the request named (a retired id differs from `model`, the one that answered)."""
         self.retirement: Retirement | None = None
         """The retirement that moved the request from `asked` to `model`, if any."""
+        self.transcript: str | None = None
+        """What was heard in the newest message's audio (an API request's audio file parts)."""
         self.duration: float | None = None
         self.max_duration = max_duration
         self.loop = loop

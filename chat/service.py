@@ -145,6 +145,7 @@ def send(
     spec = resolved.spec
     limits.check(spec, request.settings)
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
+    request, transcript = _heard(request, caller)
     quota = ratelimit.take(session=caller.session, ip=caller.ip) if not resume else _peek(caller)
     window, messages = _prepare(request, spec, progress)
     provider = get_provider(
@@ -179,8 +180,18 @@ def send(
         loop=loop,
         resume=resume,
     )
-    reply.asked, reply.retirement = resolved.asked, resolved.retirement
+    reply.asked, reply.retirement, reply.transcript = resolved.asked, resolved.retirement, transcript
     return reply
+
+
+def _heard(request: ChatRequest, caller: Caller) -> tuple[ChatRequest, str | None]:
+    """The request with its audio file parts as their transcripts, and the newest message's transcript."""
+    if not any(isinstance(p, FilePart) for m in request.messages for p in m.parts):
+        return request, None
+    from chat.hearing import hear_parts
+
+    messages, transcript = hear_parts(request.messages, caller)
+    return request.model_copy(update={"messages": messages}), transcript
 
 
 def _open(

@@ -17,12 +17,13 @@ from typing import Any
 from chat import config
 from chat import settings as limits
 from chat.catalog import ModelSpec, default_model, get_model, known
-from chat.errors import ContextTooLarge
+from chat.errors import ChatError, ContextTooLarge
+from chat.hearing import Spoken, is_audio, listen
 from chat.intake import Upload, recheck, take
-from chat.messages import ChatMessage, ErrorInfo
+from chat.messages import ChatMessage, ErrorInfo, VoiceNote
 from chat.present import via
 from chat.schema import GenerationSettings, Message
-from chat.service import Keys, fallback_model
+from chat.service import Caller, Keys, fallback_model
 from chat.text import Sentence
 from chat.tokens import count_message
 from chat.tools.spec import ToolResult
@@ -85,6 +86,8 @@ class ChatSession:
     """The retired model this stored conversation was on (it continues on the successor): say so once."""
     token_counts: dict[str, int] = field(default_factory=dict, repr=False)
     """Token estimates by message id (the window counts each message once)."""
+    spoken: dict[str, Spoken] = field(default_factory=dict, repr=False)
+    """Replies read aloud in this session, by message id (made only when the person asks)."""
 
     # --- the model and its settings ----------------------------------------------------------------------------
 
@@ -138,6 +141,9 @@ class ChatSession:
         self.moved_from = None
         spec, budget = self.spec, self.spec.input_budget(self.max_tokens)
         for upload in uploads:
+            if is_audio(upload.data):  # spoken: transcribed before it is sent (see `listen`)
+                msg.voice.append(VoiceNote(upload.data, upload.mime_type or "audio/wav", upload.name))
+                continue
             bar = progress(upload.name) if progress is not None else None
             try:
                 msg.attachments.append(take(upload, spec, budget, progress=bar))
@@ -147,11 +153,23 @@ class ChatSession:
         for step in (s for m in self.messages for s in m.waiting):  # the person moved on without an answer
             _deny(step)
         self.messages.append(msg)
-        if msg.blocked or (not msg.text and not msg.attachments):
+        if msg.blocked or (not msg.text and not msg.attachments and not msg.voice):
             msg.status = "blocked"
         else:
             self.pending, self.pending_model, self.pending_via = msg.id, None, None
         return msg
+
+    def listen(self, msg: ChatMessage, caller: Caller) -> bool:
+        """Transcribe the message's audio (now, or again after a failure); False when it failed, and then the
+        message holds the error (and its audio), and nothing is sent until Retry."""
+        try:
+            listen(msg, caller)
+        except ChatError as e:
+            msg.status, msg.error = "failed", ErrorInfo.of(e)
+            if self.pending == msg.id:
+                self.pending = None
+            return False
+        return True
 
     def recheck(self, msg: ChatMessage) -> None:
         """Check a draft's attachments against the model and max output chosen now."""

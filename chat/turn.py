@@ -91,6 +91,9 @@ class Turn:
         session.pending = session.pending_model = session.pending_via = session.pending_resume = None
         if user is None:
             return None
+        if user.unheard and not session.listen(user, caller):  # spoken, and the transcription failed
+            persist.sync(store, session, force_from=user.id)
+            return None
         spec = get_model(model_id)
         history = session.context_for(user.id) + ([resumed] if resumed is not None else [])
         messages, ids = expanded(history)

@@ -195,6 +195,7 @@ class Encoder:
                 "totalTokens": usage.prompt_tokens + usage.completion_tokens,
             },
             "steps": len({s.step for s in reply.steps}),
+            **({"transcript": reply.transcript} if reply.transcript is not None else {}),
             "ttftMs": _ms(reply.ttft),
             "ttfrMs": _ms(reply.ttfr),
             "durationMs": _ms(reply.duration),

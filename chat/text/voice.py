@@ -66,4 +66,17 @@ TEXT: Table = {
     "voice.lang.it": {"en": "Italian", "es": "italiano"},
     "voice.lang.pt": {"en": "Portuguese", "es": "portugués"},
     "voice.lang.ar": {"en": "Arabic", "es": "árabe"},
+    # --- the chat page ---
+    "voice.ui.transcribing": {"en": "Transcribing your recording…", "es": "Transcribiendo tu grabación…"},
+    "voice.ui.transcribed": {
+        "en": ":material/mic: transcribed by {provider} · {language} · {seconds} s",
+        "es": ":material/mic: transcrito por {provider} · {language} · {seconds} s",
+    },
+    "voice.ui.unheard": {
+        "en": ":material/mic: recording not transcribed yet",
+        "es": ":material/mic: grabación aún sin transcribir",
+    },
+    "voice.ui.read_aloud": {"en": "Read aloud", "es": "Leer en voz alta"},
+    "voice.ui.reading": {"en": "Preparing the audio…", "es": "Preparando el audio…"},
+    "voice.ui.read_by": {"en": "Read by {provider} ({voice})", "es": "Leído por {provider} ({voice})"},
 }

@@ -77,8 +77,13 @@ class VoiceError:
 
     def message(self, lang: Lang = "en") -> str:
         """The sentence for the user, in `lang`."""
-        words = {_RENAMED.get(k, k): _word(k, v, lang) for k, v in self.params.items()}
-        return t(self.key, lang, **words)
+        return voice_message(self.key, self.params, lang)
+
+
+def voice_message(key: str, params: dict[str, Any], lang: Lang = "en") -> str:
+    """A "voice.*" sentence with its parameters as words of `lang` (also for an error kept as key and parameters)."""
+    words = {_RENAMED.get(k, k): _word(k, v, lang) for k, v in params.items()}
+    return t(key, lang, **words)
 
 
 class AudioRefused(VoiceError, AttachmentError):

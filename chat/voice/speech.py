@@ -15,7 +15,7 @@ WAV so the pieces join the same way. Markdown, code and URLs are left out first 
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -69,11 +69,20 @@ def tts_provider(lang: str, keys: Mapping[Provider, SecretStr | str | None], *, 
     return (fitting or usable)[0]
 
 
-def speak(text: str, *, lang: str, provider: Provider, key: SecretStr | str, timeout: float = TTS_TIMEOUT) -> Speech:
+def speak(
+    text: str,
+    *,
+    lang: str,
+    provider: Provider,
+    key: SecretStr | str,
+    timeout: float = TTS_TIMEOUT,
+    before_send: Callable[[], object] | None = None,
+) -> Speech:
     """`text` (a reply, Markdown) read aloud in `lang` by `provider`: one WAV.
 
     Raises NothingToSpeak, NoVoice (the provider has no voice for `lang`), SpeechTooLong (over the provider's
-    per-reply cap) before sending; the vendor's ProviderError when a request fails.
+    per-reply cap) before sending; the vendor's ProviderError when a request fails. `before_send` runs once the
+    text passed those checks, before the first request (the rate limit's count, which may refuse).
     """
     limits = TTS[provider]
     voice = limits.voices.get(lang)
@@ -84,6 +93,8 @@ def speak(text: str, *, lang: str, provider: Provider, key: SecretStr | str, tim
         raise NothingToSpeak()
     if len(words) > limits.max_chars:
         raise SpeechTooLong(len(words), limits.max_chars, provider)
+    if before_send is not None:
+        before_send()
     secret = as_secret(key)
     pieces = split_text(words, limits.chars_per_call)
     call = _groq if provider == "groq" else _mistral

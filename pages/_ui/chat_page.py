@@ -10,6 +10,7 @@ import streamlit as st
 
 from chat import (
     ATTACHMENT_TYPES,
+    AUDIO_TYPES,
     Caller,
     ChatSession,
     Lang,
@@ -78,12 +79,13 @@ def _composer(chat: ChatSession, who: Caller, lang: Lang) -> None:
         placeholder,
         key="composer",
         accept_file="multiple",
-        file_type=ATTACHMENT_TYPES,
+        file_type=[*ATTACHMENT_TYPES, *AUDIO_TYPES],
+        accept_audio=True,
         disabled=exhausted,
         submit_mode="stop",
     )
     if value and chat.pending is None:
-        turn.take_submission(chat, value, lang)
+        turn.take_submission(chat, value, lang, who)
 
 
 def render() -> None:

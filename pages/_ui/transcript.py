@@ -9,6 +9,7 @@ import streamlit as st
 from chat import (
     WINDOW_MESSAGES,
     Caller,
+    ChatError,
     ChatMessage,
     ChatSession,
     Lang,
@@ -21,13 +22,16 @@ from chat import (
     max_duration,
     metrics_text,
     outcome_text,
+    read_aloud,
     retired_text,
     safe_markdown,
     set_feedback,
+    spoken_by,
     sync,
     t,
     text_in,
     vision_model_for,
+    voice_mark,
 )
 from pages._ui import steps
 from pages._ui.session import state, store
@@ -115,6 +119,18 @@ def attachments(msg: ChatMessage, lang: Lang) -> None:
             st.caption(" · ".join(text_in(note, lang) for note in att.notes))
 
 
+def user_body(msg: ChatMessage, lang: Lang, *, with_attachments: bool = True) -> None:
+    """The text of a user message, its recordings (playable, marked "transcribed"), and its attachments."""
+    if msg.text:
+        st.markdown(safe_markdown(msg.text, lang))
+    for note in msg.voice:
+        if note.audio:
+            st.audio(note.audio, format=note.mime)
+        st.caption(voice_mark(note, lang))
+    if with_attachments:
+        attachments(msg, lang)
+
+
 def _user(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller, is_last_user: bool) -> None:
     with st.chat_message("user"):
         if chat.editing == msg.id:
@@ -124,8 +140,8 @@ def _user(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller, is_la
                     t("ui.send", lang), key=f"es_{msg.id}", type="primary", on_click=_edit_done, args=(msg.id, True)
                 )
                 st.button(t("ui.cancel", lang), key=f"ec_{msg.id}", on_click=_edit_done, args=(msg.id, False))
-        elif msg.text:
-            st.markdown(safe_markdown(msg.text, lang))
+        else:
+            user_body(msg, lang, with_attachments=False)
         if msg.status == "blocked":  # why each file does not fit the model chosen now
             chat.recheck(msg)
         attachments(msg, lang)
@@ -197,8 +213,24 @@ def reasoning_block(msg: ChatMessage, lang: Lang) -> None:
         st.markdown(safe_markdown(msg.reasoning, lang))
 
 
-def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
-    """Metrics, the outcome mark, copy, regenerate and feedback under a reply."""
+def _read_aloud(chat: ChatSession, msg: ChatMessage, lang: Lang, caller: Caller) -> None:
+    """The player of a reply read aloud (made when the person asks, once per reply), or why it cannot be."""
+    clicked = st.session_state.pop(f"ra_{msg.id}_go", False)
+    if clicked and msg.id not in chat.spoken:
+        try:
+            with st.spinner(t("voice.ui.reading", lang)):
+                chat.spoken[msg.id] = read_aloud(msg.text, lang=lang, caller=caller)
+        except ChatError as e:
+            st.error(e.message(lang), icon=":material/volume_off:")
+            return
+    spoken = chat.spoken.get(msg.id)
+    if spoken is not None:
+        st.audio(spoken.audio, format=spoken.mime, autoplay=clicked)
+        st.caption(spoken_by(spoken, lang))
+
+
+def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool, caller: Caller) -> None:
+    """Metrics, the outcome mark, copy, read aloud, regenerate and feedback under a reply."""
     mark = outcome_text(msg, lang, max_duration())
     if msg.status == "failed":
         st.error(mark or "", icon=":material/error:")
@@ -209,6 +241,15 @@ def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool)
         with st.popover(t("ui.copy", lang), icon=":material/content_copy:", type="tertiary"):
             st.caption(t("ui.copy_help", lang))
             st.code(msg.text, language=None, wrap_lines=True)
+        if msg.text and msg.id not in chat.spoken:
+            st.button(
+                t("voice.ui.read_aloud", lang),
+                key=f"ra_{msg.id}",
+                icon=":material/volume_up:",
+                type="tertiary",
+                on_click=st.session_state.__setitem__,
+                args=(f"ra_{msg.id}_go", True),
+            )
         if is_last and msg.reply_to and chat.pending is None:
             button = t("ui.retry", lang) if msg.status == "failed" else t("ui.regenerate", lang)
             args = (msg.reply_to,)
@@ -218,9 +259,10 @@ def reply_footer(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool)
         default = None if msg.feedback is None else (1 if msg.feedback > 0 else 0)
         value = st.feedback("thumbs", key=f"fb_{msg.id}", on_change="ignore", default=default)
         set_feedback(store(), msg, None if value is None else (1 if value == 1 else -1))
+    _read_aloud(chat, msg, lang, caller)
 
 
-def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -> None:
+def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool, caller: Caller) -> None:
     with st.chat_message("assistant"):
         if msg.via:
             st.caption(f":material/swap_horiz: {said(msg.via, lang)}")
@@ -231,7 +273,7 @@ def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool) -
         steps.stored(msg, lang, can_decide=is_last and chat.pending is None)
         if msg.text or not msg.steps:
             st.markdown(safe_markdown(msg.text, lang))
-        reply_footer(chat, msg, lang, is_last)
+        reply_footer(chat, msg, lang, is_last, caller)
 
 
 def render(chat: ChatSession, lang: Lang, caller: Caller) -> None:
@@ -245,7 +287,7 @@ def render(chat: ChatSession, lang: Lang, caller: Caller) -> None:
         if msg.role == "user":
             _user(chat, msg, lang, caller, msg is last_user)
         elif msg.status != "streaming":
-            _assistant(chat, msg, lang, msg is last_reply and chat.messages[-1] is msg)
+            _assistant(chat, msg, lang, msg is last_reply and chat.messages[-1] is msg, caller)
 
 
 def inspector(chat: ChatSession, lang: Lang) -> None:

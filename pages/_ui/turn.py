@@ -40,15 +40,24 @@ class _Progress:
             self.bar.empty()
 
 
-def take_submission(chat: ChatSession, value: Any, lang: Lang) -> None:
-    """A chat_input value becomes a user message, drawn now; a draft that cannot go is stored and shown."""
+def take_submission(chat: ChatSession, value: Any, lang: Lang, caller: Caller) -> None:
+    """A chat_input value becomes a user message, drawn now (a recording once transcribed); a draft that cannot go
+    is stored and shown."""
     text = (getattr(value, "text", None) if not isinstance(value, str) else value) or ""
-    uploads = [Upload(f.name, f.getvalue(), f.type) for f in getattr(value, "files", None) or []]
+    files = [*(getattr(value, "files", None) or []), *([value.audio] if getattr(value, "audio", None) else [])]
+    uploads = [Upload(f.name, f.getvalue(), f.type) for f in files]
     with st.chat_message("user"):
-        if text.strip():
-            st.markdown(safe_markdown(text.strip(), lang))
+        typed = st.empty()
+        if text.strip():  # drawn at once, before a slow conversion or transcription
+            typed.markdown(safe_markdown(text.strip(), lang))
         msg = chat.submit(text, uploads, progress=lambda name: _Progress(name, lang))
-        transcript.attachments(msg, lang)
+        if msg.unheard and chat.pending == msg.id:
+            with st.spinner(t("voice.ui.transcribing", lang)):
+                chat.listen(msg, caller)
+        with typed.container():
+            transcript.user_body(msg, lang)
+    if msg.status == "failed":  # the recording could not be transcribed: the transcript shows why, and Retry
+        st.rerun()
     if msg.status == "blocked":
         if msg.blocked:  # stored now, so a refresh loses neither the text nor the files
             conv_id = save_draft(store(), chat, msg, owner.current())
