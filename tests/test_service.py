@@ -219,3 +219,18 @@ def test_too_large_for_groq_tpm_never_reaches_groq(upstream: FakeUpstream) -> No
     with pytest.raises(errors.ContextTooLarge):
         ask("groq", "lorem ipsum dolor " * 3000)
     assert upstream.chat_requests() == []
+
+
+def test_a_provider_silent_before_its_status_line_is_cut_at_the_max_duration(
+    upstream: FakeUpstream, vendor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHARLA_MAX_DURATION", "1")
+    monkeypatch.setenv("CHARLA_UPSTREAM_TIMEOUT", "30")
+    upstream.script(Script(text="too late", first_delay=8))
+    started = time.monotonic()
+    with pytest.raises(errors.TooSlow) as caught:
+        ask(vendor, "hello")
+    assert time.monotonic() - started < 5  # the 1 s deadline, not the 30 s upstream timeout
+    name = "Groq" if vendor == "groq" else "Mistral"
+    assert caught.value.message("en").startswith(f"{name} sent nothing within 1 s, the longest a reply may take.")
+    assert caught.value.status == 504
