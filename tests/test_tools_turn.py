@@ -24,7 +24,7 @@ from chat.schema import ChatRequest, Message, TextPart
 from chat.service import Caller
 from chat.session import ChatSession
 from chat.store import Store
-from chat.tools import close_shared
+from chat.tools import close_shared, shared_hub
 from chat.tools.steps import MAX_STEPS
 from chat.turn import Turn
 from tests.api_fixtures import make_client, sse_events
@@ -227,6 +227,7 @@ def test_the_page_shows_each_step_and_asks_before_a_tool_that_changes_things(
     inprocess: InProcess, tools_on: Path
 ) -> None:
     st.cache_resource.clear()
+    shared_hub().start()  # what app.py's warm-up does when the process starts
     inprocess.script(
         Script(text="", tool_calls=[STATUS]),
         Script(text="Booking it.", tool_calls=[SCHEDULE]),

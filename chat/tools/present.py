@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -92,7 +93,8 @@ def tool_flags(server: ServerStatus, lang: Lang) -> list[tuple[str, str, str]]:
 def tool_servers(lang: Lang) -> tuple[str | None, list[ServerStatus]] | None:
     """Why the config cannot be used (or None) and its servers; None when no MCP config is set.
 
-    Starts nothing: a server not asked yet reads as starting (the app warms the hub up at start)."""
+    Never waits: a server not started yet reads as starting, and starts in the background (the app's warm-up
+    usually started it already)."""
     from chat.tools.config import config_path
     from chat.tools.shared import shared_hub
 
@@ -100,4 +102,7 @@ def tool_servers(lang: Lang) -> tuple[str | None, list[ServerStatus]] | None:
         return None
     hub = shared_hub()
     error = hub.config_error
-    return (error.message(lang) if error is not None else None), hub.servers()
+    servers = hub.servers()
+    if any(s.state == "not_started" for s in servers):  # started in the background: the next draw shows how it went
+        threading.Thread(target=hub.start, name="charla-mcp-start", daemon=True).start()
+    return (error.message(lang) if error is not None else None), servers

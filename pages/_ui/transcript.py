@@ -286,7 +286,7 @@ def render(chat: ChatSession, lang: Lang, caller: Caller) -> None:
     for msg in visible:
         if msg.role == "user":
             _user(chat, msg, lang, caller, msg is last_user)
-        elif msg.status != "streaming":
+        elif msg.status != "streaming" and msg.id != chat.pending_resume:  # drawn live by the turn instead
             _assistant(chat, msg, lang, msg is last_reply and chat.messages[-1] is msg, caller)
 
 
