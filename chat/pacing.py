@@ -80,14 +80,20 @@ def paced(
     heartbeat: float = HEARTBEAT,
     clock: Clock = time.monotonic,
 ) -> Iterator[Tick]:
-    """Read `deltas` in a background thread; yield coalesced text at most every `interval` seconds.
+    """Read `deltas` in a background thread, from now on; yield coalesced text at most every `interval` seconds.
 
-    The final tick has `done=True` and carries whatever was still pending. An exception raised by `deltas` is
-    re-raised here after the text that arrived before it has been yielded. Closing this generator early (a
-    Stop) leaves the reader thread to finish on its own once the source is cancelled.
+    The reading starts at the call, not at the first `next()`: what the page draws before it asks for the first
+    tick overlaps with the wait for the first delta. The final tick has `done=True` and carries whatever was still
+    pending. An exception raised by `deltas` is re-raised here after the text that arrived before it has been
+    yielded. Closing this generator early (a Stop) leaves the reader thread to finish on its own once the source
+    is cancelled.
     """
     inbox: queue.SimpleQueue[object] = queue.SimpleQueue()
     threading.Thread(target=_read, args=(deltas, inbox), name="charla-reply-reader", daemon=True).start()
+    return _ticks(inbox, interval, heartbeat, clock)
+
+
+def _ticks(inbox: queue.SimpleQueue[object], interval: float, heartbeat: float, clock: Clock) -> Iterator[Tick]:
     coalescer = Coalescer(interval, clock=clock)
     failure: BaseException | None = None
     last_yield = clock()

@@ -9,7 +9,7 @@ that can be refused is refused before a byte goes upstream.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,7 +105,9 @@ def elide(payload: Any) -> Any:
     return payload
 
 
-def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -> tuple[Window, list[Message]]:
+def _prepare(
+    request: ChatRequest, spec: ModelSpec, progress: Progress | None, counts: MutableMapping[str, int] | None = None
+) -> tuple[Window, list[Message]]:
     """Convert files, choose the window and fit images: what goes upstream."""
     messages = [m for m in request.messages[:-1] if m.parts] + list(request.messages[-1:])  # empty turns say nothing
     if not any(m.role != "system" for m in messages):
@@ -116,7 +118,14 @@ def _prepare(request: ChatRequest, spec: ModelSpec, progress: Progress | None) -
     settings = request.settings
     kept = [i for i, m in zip(request.ids, request.messages, strict=False) if m.parts or m is request.messages[-1]]
     ids = kept if len(kept) == len(messages) else None
-    window = build(messages, spec, ids=ids, system_prompt=settings.system_prompt, max_output=settings.max_tokens)
+    window = build(
+        messages,
+        spec,
+        ids=ids,
+        counts=counts if ids is not None else None,
+        system_prompt=settings.system_prompt,
+        max_output=settings.max_tokens,
+    )
     turns = [m for m in window.messages if m.role != "system"]
     fitted = _fit_images(turns, spec)
     sent = [m for m in window.messages if m.role == "system"] + fitted
@@ -133,12 +142,15 @@ def send(
     progress: Progress | None = None,
     tools: ToolMode = "off",
     resume: list[ToolStep] | None = None,
+    counts: MutableMapping[str, int] | None = None,
 ) -> Reply:
     """Run the pipeline and open the upstream stream. Raises ChatError subclasses before anything is sent.
 
     `tools`: offer the MCP servers' tools to a model that takes them (`ui`: tools that may change something ask the
     person first; `api`: those are denied). `resume`: go on with a turn that waited for the person at a tool step
-    (the steps carry their decisions; `request` ends with the assistant's tool calls).
+    (the steps carry their decisions; `request` ends with the assistant's tool calls). `counts`: token estimates
+    by message id that the caller keeps (the page's session), read and filled, so a long history is not counted
+    again for every turn.
     """
     started = time.monotonic()
     resolved = resolve(request.model, config.keys_in_use(caller.keys))
@@ -147,7 +159,7 @@ def send(
     key, source = config.resolve_key(spec.provider, caller.keys.get(spec.provider))
     request, transcript = _heard(request, caller)
     quota = ratelimit.take(session=caller.session, ip=caller.ip) if not resume else _peek(caller)
-    window, messages = _prepare(request, spec, progress)
+    window, messages = _prepare(request, spec, progress, counts)
     provider = get_provider(
         spec.provider, key, base_url=config.base_url(spec.provider), timeout=config.upstream_timeout()
     )

@@ -80,6 +80,7 @@ class Turn:
         )
         self.writer = persist.ReplyWriter(store, session, msg)
         self.failure: ChatError | None = None
+        self._ticks = paced(reply)  # reading starts now, while the page draws what comes before the reply
 
     @classmethod
     def start(cls, session: ChatSession, caller: Caller, store: Store, owner: str | None) -> Turn | None:
@@ -105,7 +106,7 @@ class Turn:
         persist.before_send(store, session, user, owner)
         waiting = [s for s in resumed.steps if s.state == "approved"] if resumed is not None else None
         try:
-            reply = service.send(request, caller=caller, tools="ui", resume=waiting)
+            reply = service.send(request, caller=caller, tools="ui", resume=waiting, counts=session.token_counts)
         except ChatError as e:
             if resumed is not None:
                 session.messages.remove(resumed)
@@ -121,7 +122,7 @@ class Turn:
     def ticks(self) -> Iterator[Tick]:
         """The reply at the page's pace (a tick at least every 0.25 s, so a Stop is noticed); written as it grows."""
         try:
-            for tick in paced(self.reply):
+            for tick in self._ticks:
                 self.writer.update(self.reply.text)
                 yield tick
         except ChatError as e:

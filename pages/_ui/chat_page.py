@@ -98,9 +98,15 @@ def render() -> None:
     sidebar.render(chat, lang)
     save_settings(store(), chat)
     who = make_caller(chat)
-    transcript.render(chat, lang, who)
+    drawn = {m.id for m in chat.messages}  # the history; a message typed now is drawn by its turn
+    history = st.container()
+
+    def draw_history() -> None:
+        with history:
+            transcript.render(chat, lang, who, only=drawn)
+
     _composer(chat, who, lang)
-    turn.run_pending(chat, lang, who, me)
+    turn.run_pending(chat, lang, who, me, draw_history)
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
     else:

@@ -276,9 +276,10 @@ def _assistant(chat: ChatSession, msg: ChatMessage, lang: Lang, is_last: bool, c
         reply_footer(chat, msg, lang, is_last, caller)
 
 
-def render(chat: ChatSession, lang: Lang, caller: Caller) -> None:
-    """Draw the transcript (the newest `chat.shown` messages) in its stored order."""
+def render(chat: ChatSession, lang: Lang, caller: Caller, *, only: set[str] | None = None) -> None:
+    """Draw the transcript (the newest `chat.shown` messages, of `only` when given) in its stored order."""
     visible, hidden = chat.visible()
+    visible = [m for m in visible if only is None or m.id in only]
     if hidden:
         label = t("ui.show_older", lang, count=min(hidden, 50))
         st.button(label, icon=":material/expand_less:", on_click=_show_older, type="tertiary")

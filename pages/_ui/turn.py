@@ -9,6 +9,7 @@ stream) reruns the page once the stopped run has ended, so the transcript shows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -100,9 +101,17 @@ class _Thinking:
             self.status.update(label=label, state="complete", expanded=False)
 
 
-def run_pending(chat: ChatSession, lang: Lang, caller: Caller, who: str | None) -> None:
-    """Send the pending user message and stream the reply into a bubble; errors stay with the message."""
+def run_pending(
+    chat: ChatSession, lang: Lang, caller: Caller, who: str | None, history: Callable[[], None] | None
+) -> None:
+    """Send the pending user message and stream the reply into a bubble; errors stay with the message.
+
+    `history` draws the conversation so far (into a container above). With a turn to run it is drawn after the
+    reply's first draw (its first text, or the first heartbeat while the provider is silent): until then the
+    browser still shows the history of the previous run, and the first token does not wait for it."""
     if chat.pending is None:
+        if history is not None:
+            history()
         return
     with st.sidebar:
         _after_stop()
@@ -122,6 +131,9 @@ def run_pending(chat: ChatSession, lang: Lang, caller: Caller, who: str | None) 
                 tools.show(turn.steps)
                 if turn.reply.text or tick.done:
                     box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
+                if history is not None:
+                    history()
+                    history = None
         finally:
             turn.close()  # plain Python only: after a Stop every Streamlit call raises again
     chat.stale = False
