@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,10 +22,8 @@ def test_ai_sdk_client_reads_the_stream(upstream: FakeUpstream, tmp_path: Path) 
         pytest.skip("node is not installed")
     if not (NODE_DIR / "node_modules" / "ai").is_dir():
         pytest.skip("tests/node/node_modules is missing: run `npm ci` in tests/node")
-    config = tmp_path / "mcp.json"  # the demo MCP server, for the tool-step test
-    demo = {"command": sys.executable, "args": [str(NODE_DIR.parents[1] / "examples" / "maintenance_server.py")]}
-    config.write_text(json.dumps({"mcpServers": {"maintenance": demo}}))
-    server = live_server(upstream, str(tmp_path), CHARLA_MCP_CONFIG=str(config))
+    # the README's example config (the demo MCP server), relative to the repo root the server runs in
+    server = live_server(upstream, str(tmp_path), CHARLA_MCP_CONFIG="examples/mcp.json")
     try:
         env = {**os.environ, "CHARLA_URL": server.url, "FAKE_URL": upstream.url}
         run = subprocess.run(

@@ -87,21 +87,22 @@ test("an upstream failure mid-stream reaches onError after the partial text", as
 test("a tool step arrives as a dynamic-tool part with its input and output, then the answer", async (t) => {
   const fake = process.env.FAKE_URL;
   if (!fake) return t.skip("FAKE_URL not set");
-  const call = { name: "maintenance__equipment_status", arguments: { equipment_id: "BMB-001" } };
+  const call = { name: "maintenance__equipment_status", arguments: { equipment_id: "UMA-001" } };
   await fetch(`${fake}/_fake/script`, {
     method: "POST",
-    body: JSON.stringify([{ text: "", tool_calls: [call] }, { text: "The booster pump is running." }]),
+    body: JSON.stringify([{ text: "", tool_calls: [call] }, { text: "UMA-001 is running." }]),
   });
   const transport = new DefaultChatTransport({ api: `${base}/api/chat` });
-  const stream = await transport.sendMessages({ chatId: "c6", messages: [userMessage("u1", "pump?")], trigger: "submit-message" });
+  const question = userMessage("u1", "What is the status of equipment UMA-001?");
+  const stream = await transport.sendMessages({ chatId: "c6", messages: [question], trigger: "submit-message" });
   const message = await lastSnapshot(stream);
   const tool = message.parts.find((p) => p.type === "dynamic-tool");
   assert.ok(tool, JSON.stringify(message.parts));
   assert.equal(tool.toolName, "maintenance__equipment_status");
   assert.equal(tool.state, "output-available");
-  assert.deepEqual(tool.input, { equipment_id: "BMB-001" });
-  assert.match(tool.output, /15730/);
+  assert.deepEqual(tool.input, { equipment_id: "UMA-001" });
+  assert.match(tool.output, /12480/);
   const text = message.parts.filter((p) => p.type === "text").map((p) => p.text).join("");
-  assert.equal(text, "The booster pump is running.");
+  assert.equal(text, "UMA-001 is running.");
   assert.equal(message.parts.filter((p) => p.type === "step-start").length, 2);
 });
