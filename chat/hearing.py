@@ -147,7 +147,7 @@ def read_aloud(text: str, *, lang: str, caller: Caller) -> Spoken:
 def voice_mark(note: VoiceNote, lang: Lang) -> str:
     """':material/mic: transcribed by Groq · Spanish · 4.2 s' under a spoken message."""
     if note.heard is None:
-        return t("voice.ui.unheard", lang)
+        return t("voice.ui.unheard" if note.audio else "voice.ui.lost", lang)
     key = f"voice.lang.{note.language}"
     language = t(key, lang) if has_sentence(key) else (note.language or "?")
     provider = provider_label(note.provider) if note.provider else "?"

@@ -279,7 +279,8 @@ def sync(store: Store, chat: ChatSession, *, force_from: str | None = None) -> N
 
 
 def save_draft(store: Store, chat: ChatSession, draft: ChatMessage, owner: str | None) -> str:
-    """A user message just blocked (an attachment does not fit): store it now, creating the conversation."""
+    """A user message that could not go (an attachment does not fit, a recording could not be transcribed): store
+    it now, creating the conversation."""
     conv_id = ensure_conversation(store, chat, owner)
     save_settings(store, chat)
     sync(store, chat, force_from=draft.id)

@@ -196,3 +196,18 @@ def test_read_aloud_plays_the_reply_and_asks_only_once(upstream: FakeUpstream) -
     at.run()
     assert len(at.get("audio")) == 1 and len(fake_audio.received(upstream, kind="speech")) == 1
     assert "Read aloud" not in [b.label for b in at.button]
+
+
+def test_a_failed_recording_is_stored_and_says_after_a_refresh_that_it_must_be_recorded_again(
+    upstream: FakeUpstream, store: Store
+) -> None:
+    chat = ChatSession()
+    user = chat.submit("about this:", [Upload("recording.wav", silence(), "audio/wav")])
+    assert not chat.listen(user, CALLER)
+    persist.save_draft(store, chat, user, None)  # what the page does with a message that could not go
+    again = persist.load(store, chat.conversation_id or "", None)
+    assert again is not None
+    [kept] = again.messages
+    assert (kept.text, kept.status) == ("about this:", "failed") and kept.error is not None
+    assert kept.error.message("en").startswith("The recording is silent")
+    assert voice_mark(kept.voice[0], "es").startswith(":material/mic_off: sin transcribir")

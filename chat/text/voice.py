@@ -76,6 +76,10 @@ TEXT: Table = {
         "en": ":material/mic: recording not transcribed yet",
         "es": ":material/mic: grabación aún sin transcribir",
     },
+    "voice.ui.lost": {
+        "en": ":material/mic_off: not transcribed, and the recording is not kept after a refresh: record it again",
+        "es": ":material/mic_off: sin transcribir, y la grabación no se conserva al recargar: vuelve a grabarla",
+    },
     "voice.ui.read_aloud": {"en": "Read aloud", "es": "Leer en voz alta"},
     "voice.ui.reading": {"en": "Preparing the audio…", "es": "Preparando el audio…"},
     "voice.ui.read_by": {"en": "Read by {provider} ({voice})", "es": "Leído por {provider} ({voice})"},

@@ -57,10 +57,8 @@ def take_submission(chat: ChatSession, value: Any, lang: Lang, caller: Caller) -
                 chat.listen(msg, caller)
         with typed.container():
             transcript.user_body(msg, lang)
-    if msg.status == "failed":  # the recording could not be transcribed: the transcript shows why, and Retry
-        st.rerun()
-    if msg.status == "blocked":
-        if msg.blocked:  # stored now, so a refresh loses neither the text nor the files
+    if msg.status in ("blocked", "failed"):  # a file does not fit, or the recording could not be transcribed
+        if msg.blocked or msg.status == "failed":  # stored now, so a refresh loses neither the text nor the files
             conv_id = save_draft(store(), chat, msg, owner.current())
             if st.query_params.get("c") != conv_id:
                 st.query_params["c"] = conv_id
