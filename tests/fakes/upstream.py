@@ -115,6 +115,35 @@ class Script:
         return [w for w in re.split(r"(?<=\s)(?=\S)", self.text or "") if w]
 
 
+SCRIPT_IN_TEXT = re.compile(r"\[\[fake((?:\s+\w+=[\w.]+)*)\s*\]\]")
+SCRIPT_FIELDS: dict[str, Callable[[str], Any]] = {
+    "status": int,
+    "retry_after": int,
+    "error_after": int,
+    "drop_after": int,
+    "stall_after": int,
+    "delay": float,
+    "first_delay": float,
+    "stall_seconds": float,
+}
+
+
+def script_in_text(text: str, template: Script) -> Script | None:
+    """The script a request asks for in its own text, for a fake in another process that cannot be scripted:
+    `[[fake status=503]]`, `[[fake error_after=5 delay=0.01]]` (fields of `Script`: status, retry_after,
+    error_after, drop_after, stall_after, delay, first_delay, stall_seconds). The reply is the echo, as unscripted;
+    None when the text asks for nothing."""
+    found = SCRIPT_IN_TEXT.search(text)
+    if found is None:
+        return None
+    fields: dict[str, Any] = {}
+    for pair in found.group(1).split():
+        name, _, value = pair.partition("=")
+        if name in SCRIPT_FIELDS:
+            fields[name] = SCRIPT_FIELDS[name](value)
+    return dataclasses.replace(template, text="Echo: " + text, **fields)
+
+
 def echo_reply(rec: Recorded) -> str:
     """Default reply: "Echo: " + the last user text."""
     return "Echo: " + rec.last_user_text
@@ -287,11 +316,15 @@ class FakeUpstream:
                 self._disconnected.notify_all()
 
     def _next_script(self, rec: Recorded) -> Script:
-        """The next queued script, else the default reply."""
+        """The next queued script, else one the request asks for in its text (`script_in_text`), else the default
+        reply."""
         with self._lock:
             if self._scripts:
                 return self._scripts.popleft()
             template, reply = self.default_script, self.default_reply
+        asked = script_in_text(rec.last_user_text, template)
+        if asked is not None:
+            return asked
         if template.text is None and template.chunks is None:
             return dataclasses.replace(template, text=reply(rec))
         return template
