@@ -22,7 +22,7 @@ from chat.api.envelope import Unauthorized, error_response, rate_headers
 from chat.api.stream import EventStream, run_blocking
 from chat.errors import ChatError
 from chat.reply import Reply
-from chat.text import parse_accept_language
+from chat.text import Lang, parse_accept_language
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,13 @@ async def open_reply(request: Request, ip: str) -> tuple[Reply, bool]:
     lang = parse_accept_language(request.headers.get("accept-language"))
     check_content_type(request)
     raw = await read_body(request)
-    parsed = await run_blocking(partial(parse, raw, lang))
-    reply = await run_blocking(partial(service.send, parsed.request, caller=service.Caller(ip=ip), tools="api"))
+    return await run_blocking(partial(_send, raw, lang, ip))
+
+
+def _send(raw: bytes, lang: Lang, ip: str) -> tuple[Reply, bool]:
+    """Parse and send on one worker thread (one hand-over from the event loop, not two)."""
+    parsed = parse(raw, lang)
+    reply = service.send(parsed.request, caller=service.Caller(ip=ip), tools="api")
     return reply, parsed.send_reasoning
 
 

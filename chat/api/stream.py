@@ -15,18 +15,20 @@ An upstream failure after the stream has begun ends it with `text-end`, `error {
 `finish {finishReason: "error"}` and `[DONE]`: never a silent cut. A reply cut at CHARLA_MAX_DURATION ends
 normally with `finishReason: "other"` and `messageMetadata.outcome == "cut"` (plus a `note` saying so).
 
-Thread model: iterating a `Reply` blocks, so one worker thread per stream (`anyio.to_thread.run_sync` with the
-API's own `CapacityLimiter`, never the 28-token default pool Streamlit shares with static files) pumps its
-deltas into a deque and wakes the event loop once per batch; the loop writes whatever has gathered as one body
-chunk. A watcher task reads the ASGI channel: `http.disconnect` cancels the reply, which closes the upstream
-request at once.
+Thread model: iterating a `Reply` blocks, so one thread per stream (the API's own `Workers`) pumps its deltas
+into a deque, reading the upstream at most every FLUSH_INTERVAL (`paced_reads`); the loop writes whatever has
+gathered as one body chunk, looking again at every tick of a shared `Ticker` while deltas flow, woken by the
+worker only after a pause. A watcher task reads the ASGI channel: `http.disconnect` cancels the reply, which
+closes the upstream request at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import queue
 import threading
 import uuid
 from collections import deque
@@ -36,12 +38,11 @@ from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import anyio
-import anyio.to_thread
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from chat.errors import ChatError, provider_label
-from chat.providers.base import Delta
+from chat.providers.base import Delta, paced_reads
 from chat.reply import Reply
 from chat.text import Lang, t
 from chat.tools.loop import ToolEvent
@@ -51,9 +52,12 @@ log = logging.getLogger(__name__)
 
 WORKER_THREADS = 256
 """Blocking calls (sending, relaying a stream) the API runs at once; more wait for a free thread."""
-FLUSH_INTERVAL = 0.02
-"""Seconds between writes to one client at most: deltas arriving closer together leave in one chunk (the
-per-write cost through uvicorn and Streamlit's middleware is what a busy server pays for)."""
+FLUSH_INTERVAL = 0.05
+"""Seconds between two looks for a stream's new deltas, and between two reads of its upstream: what arrives
+meanwhile leaves in one chunk. Every wake-up of a thread costs ~50-80 us of CPU on a small VM and every write
+goes through uvicorn and Streamlit's middleware: per token, at 100 streams, that was most of the relay's cost."""
+IDLE_LOOKS = 3
+"""Empty looks after which a stream waits to be woken by its next delta instead of looking every tick."""
 DONE = b"data: [DONE]\n\n"
 STREAM_HEADERS = {
     "Cache-Control": "no-cache",
@@ -63,26 +67,150 @@ STREAM_HEADERS = {
 FINISH_REASONS = {"stop": "stop", "length": "length", "content_filter": "content-filter", "tool_calls": "tool-calls"}
 
 T = TypeVar("T")
-_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = WeakKeyDictionary()
+_tickers: WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = WeakKeyDictionary()
 
 
-def limiter() -> anyio.CapacityLimiter:
-    """The API's own thread limiter for the running event loop."""
+class Ticker:
+    """One timer per event loop for every stream's next look: a stream awaits the next tick, and one wake-up of
+    the loop every FLUSH_INTERVAL serves all of them (a timer per stream wakes the loop once per stream)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._next: asyncio.Future[None] | None = None
+
+    def next(self) -> asyncio.Future[None]:
+        """The next tick (the timer runs only while some stream waits for it)."""
+        if self._next is None:
+            self._next = self._loop.create_future()
+            self._loop.call_later(FLUSH_INTERVAL, self._fire)
+        return self._next
+
+    def _fire(self) -> None:
+        tick, self._next = self._next, None
+        if tick is not None and not tick.done():
+            tick.set_result(None)
+
+
+def ticker() -> Ticker:
+    """The ticker of the running event loop."""
     loop = asyncio.get_running_loop()
-    found = _limiters.get(loop)
+    found = _tickers.get(loop)
     if found is None:
-        found = _limiters[loop] = anyio.CapacityLimiter(WORKER_THREADS)
+        found = _tickers[loop] = Ticker(loop)
     return found
 
 
+Done = Callable[[Any, BaseException | None], None]
+"""Called on the worker thread with a call's result, or with what it raised."""
+
+
+class Workers:
+    """The API's own threads for blocking calls (sending, relaying a stream), kept once started, never the default
+    pool Streamlit shares with static files.
+
+    The event loop only queues a call; it never starts a thread itself. `Thread.start()` waits until the new thread
+    runs, and under load that held the loop for tens of milliseconds per thread: a burst of 100 requests after a
+    quiet spell (anyio drops its idle threads after 10 s) kept every stream's first token waiting for seconds. New
+    threads are started by a helper thread; a call waits for one only when none is free. At most `size` threads.
+    """
+
+    def __init__(self, size: int = WORKER_THREADS) -> None:
+        self.size = size
+        self.threads = 0
+        self._free = 0
+        """Idle threads no queued call has claimed yet."""
+        self._lock = threading.Lock()
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], Done]] = queue.SimpleQueue()
+        self._spawns: queue.SimpleQueue[None] | None = None
+
+    def submit(self, func: Callable[[], Any], done: Done) -> None:
+        """Run `func` on a free thread (or the next to be free); `done(result, error)` is called on that thread."""
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                spawn = False
+            else:
+                spawn = self.threads < self.size
+                self.threads += spawn
+            if spawn and self._spawns is None:
+                self._spawns = queue.SimpleQueue()
+                spawner = threading.Thread(target=self._spawner, args=(self._spawns,), name="charla-api-spawn")
+                spawner.daemon = True
+                spawner.start()
+        self._calls.put((func, done))
+        if spawn and self._spawns is not None:
+            self._spawns.put(None)
+
+    def _spawner(self, spawns: queue.SimpleQueue[None]) -> None:
+        while True:
+            spawns.get()
+            threading.Thread(target=self._work, name="charla-api-worker", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            func, done = self._calls.get()
+            try:
+                done(func(), None)
+            except BaseException as e:  # handed over to the caller, which raises it
+                done(None, e)
+            del func, done  # nothing of a finished call stays reachable from an idle thread
+            with self._lock:
+                self._free += 1
+
+
+_workers = Workers()
+
+
 async def run_blocking(func: Callable[[], T]) -> T:
-    """Run a blocking call on a worker thread of the API's own pool."""
-    return await anyio.to_thread.run_sync(func, limiter=limiter())
+    """Run a blocking call on a thread of the API's own (`Workers`); like `anyio.to_thread.run_sync`, a cancelled
+    caller still waits for the call to end."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def done(result: Any, error: BaseException | None) -> None:
+        try:
+            loop.call_soon_threadsafe(_settle, future, result, error)
+        except RuntimeError:  # the loop is closed: nobody waits
+            pass
+
+    _workers.submit(partial(context.run, func), done)
+    cancelled: BaseException | None = None
+    with anyio.CancelScope(shield=True):  # anyio's cancellation waits outside; asyncio's own is held back here
+        while not future.done():
+            try:
+                await asyncio.wait((future,))
+            except asyncio.CancelledError as e:
+                cancelled = e
+    if cancelled is not None:
+        raise cancelled
+    return future.result()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+_dumps: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_quote: Callable[[str], str] = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+"""A string as a JSON string literal, non-ASCII kept (what `_dumps` does to a str, without the encoder's call)."""
 
 
 def sse(chunk: dict[str, Any]) -> bytes:
     """One SSE event carrying `chunk` as JSON."""
-    return b"data: " + json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+    return b"data: " + _dumps(chunk).encode() + b"\n\n"
+
+
+def delta_event(kind: str, part_id: str) -> Callable[[str], bytes]:
+    """A `{kind}-delta` event writer for part `part_id`: the same bytes as `sse({"type": ..., "id": ..., "delta":
+    text})`, with only the text encoded per call (the hot path of a stream)."""
+    head = sse({"type": f"{kind}-delta", "id": part_id, "delta": ""})[: -len('""}\n\n')]
+    return lambda text: head + _quote(text).encode() + b"}\n\n"
 
 
 class Encoder:
@@ -93,8 +221,7 @@ class Encoder:
         self.lang = lang
         self.send_reasoning = send_reasoning
         self.message_id = f"msg-{uuid.uuid4().hex}"
-        self.text_id = f"text-{uuid.uuid4().hex[:12]}"
-        self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
+        self._new_part_ids()
         self._text_open = False
         self._reasoning_open = False
         self._tool_step = 0
@@ -115,15 +242,17 @@ class Encoder:
 
     def delta(self, delta: Delta) -> bytes:
         """One text-delta (or reasoning-delta), opening and closing parts as the kind changes."""
+        if self._text_open and not (delta.reasoning or self._step_ended or self._reasoning_open):
+            return self._text_delta(delta.text)  # the usual case: more of the same text
         step = self._next_step() if self._step_ended else b""
         if delta.reasoning:
             if not self.send_reasoning:
                 return step
             head = step + (b"" if self._reasoning_open else sse({"type": "reasoning-start", "id": self.reasoning_id}))
             self._reasoning_open = True
-            return head + sse({"type": "reasoning-delta", "id": self.reasoning_id, "delta": delta.text})
+            return head + self._reasoning_delta(delta.text)
         head = step + self._close_reasoning() + (b"" if self._text_open else self._open_text())
-        return head + sse({"type": "text-delta", "id": self.text_id, "delta": delta.text})
+        return head + self._text_delta(delta.text)
 
     def tool(self, event: ToolEvent) -> bytes:
         """A tool step's parts (`dynamic: true`, the tools come from MCP servers, not from the client): the call's
@@ -159,8 +288,7 @@ class Encoder:
         if not self._step_ended:
             return b""
         self._step_ended, self._tool_step = False, 0
-        self.text_id = f"text-{uuid.uuid4().hex[:12]}"
-        self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
+        self._new_part_ids()
         return sse({"type": "finish-step"}) + sse({"type": "start-step"})
 
     def closing(self) -> bytes:
@@ -229,6 +357,13 @@ class Encoder:
             "retired": {"date": moved.date, "source": moved.source, "note": note},
         }
 
+    def _new_part_ids(self) -> None:
+        """Fresh ids for the text and reasoning parts (of the reply, or of a new step)."""
+        self.text_id = f"text-{uuid.uuid4().hex[:12]}"
+        self.reasoning_id = f"reasoning-{uuid.uuid4().hex[:12]}"
+        self._text_delta = delta_event("text", self.text_id)
+        self._reasoning_delta = delta_event("reasoning", self.reasoning_id)
+
     def _open_text(self) -> bytes:
         self._text_open = True
         return sse({"type": "text-start", "id": self.text_id})
@@ -281,13 +416,15 @@ class Relay:
         self._items: deque[Item] = deque()
         self._lock = threading.Lock()
         self._wake = asyncio.Event()
-        self._scheduled = False
+        self._idle = True
+        """The loop waits for a wake-up (else it looks again after FLUSH_INTERVAL by itself)."""
 
     def pump(self) -> None:
         """Iterate the reply (blocking; on a worker thread) and hand every delta over, then how it ended."""
         try:
-            for delta in self.reply:
-                self._push(delta)
+            with paced_reads(FLUSH_INTERVAL):
+                for delta in self.reply:
+                    self._push(delta)
             self._push(Ended())
         except ChatError as e:
             self._push(e)
@@ -302,7 +439,7 @@ class Relay:
     def _push(self, item: Item) -> None:
         with self._lock:
             self._items.append(item)
-            wake, self._scheduled = not self._scheduled, True
+            wake, self._idle = self._idle, False
         if wake:
             try:
                 self._loop.call_soon_threadsafe(self._wake.set)
@@ -312,23 +449,27 @@ class Relay:
     async def batches(self) -> AsyncIterator[list[Item]]:
         """Everything pushed since the last batch; ends after the batch holding the end or the failure.
 
-        The first delta leaves at once; later ones at most every FLUSH_INTERVAL seconds, gathered.
+        The first delta leaves at once. While deltas keep coming the loop looks for more at every tick of the
+        shared `Ticker`, without a wake-up from the worker thread per batch; after IDLE_LOOKS empty looks it waits
+        to be woken by the next delta, which again leaves at once.
         """
-        last = float("-inf")
+        tick = ticker()
         while True:
             await self._wake.wait()
-            pause = last + FLUSH_INTERVAL - self._loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
-            last = self._loop.time()
-            with self._lock:
-                batch = list(self._items)
-                self._items.clear()
-                self._scheduled = False
-                self._wake.clear()
-            yield batch
-            if batch and isinstance(batch[-1], Ended | ChatError):
-                return
+            self._wake.clear()
+            empty = 0
+            while empty < IDLE_LOOKS:
+                with self._lock:
+                    batch = list(self._items)
+                    self._items.clear()
+                    empty = 0 if batch else empty + 1
+                    self._idle = empty >= IDLE_LOOKS
+                if batch:
+                    yield batch
+                    if isinstance(batch[-1], Ended | ChatError):
+                        return
+                if not self._idle:
+                    await asyncio.shield(tick.next())
 
 
 class EventStream(StreamingResponse):
@@ -342,7 +483,7 @@ class EventStream(StreamingResponse):
         relay = Relay(self.encoder.reply)
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._watch, receive, relay, tg.cancel_scope)
-            tg.start_soon(partial(anyio.to_thread.run_sync, relay.pump, limiter=limiter()))
+            tg.start_soon(run_blocking, relay.pump)
             try:
                 await self._write(send, relay)
             except OSError:  # the client went away while we wrote

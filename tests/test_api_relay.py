@@ -1,0 +1,255 @@
+"""The relay's hot path: SSE read as bytes, paced upstream reads, the API's worker threads, the shared ticker and
+the pre-encoded text-delta events all give the same bytes and behaviour as the plain ways they replace."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chat.api import stream
+from chat.api.stream import Ticker, Workers, delta_event, run_blocking, sse
+from chat.providers import base
+from chat.providers.base import _lines, paced_reads, read_sse
+from tests.fakes.upstream import Script, script_in_text
+
+
+def reference_lines(data: bytes) -> list[bytes]:
+    """Lines split at \\n, \\r\\n or \\r, as httpx's `iter_lines` splits them."""
+    parts = re.split(rb"\r\n|\r|\n", data)
+    if parts and parts[-1] == b"":
+        parts.pop()
+    return parts
+
+
+def test_lines_split_like_iter_lines_whatever_the_chunking() -> None:
+    rng = random.Random(7)
+    for _ in range(2000):
+        data = bytes(rng.choice(b"ab: \r\n") for _ in range(rng.randint(0, 40)))
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.randint(0, 6))))
+        chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        assert list(_lines(chunks)) == reference_lines(data), (data, chunks)
+
+
+class Body:
+    """A response whose body arrives in the given byte chunks."""
+
+    def __init__(self, *chunks: bytes) -> None:
+        self.chunks = chunks
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        yield from self.chunks
+
+
+def test_read_sse_parses_events_from_bytes() -> None:
+    body = Body(
+        b'data: {"a": 1}\r\n\r\nevent: error\ndata: {"b":',
+        b' "\xc3\xa9"}\n\n',
+        b'data: {"c": "\xff"}\n\ndata: [DONE]\n\ndata: {"never": 1}\n\n',
+    )
+    assert list(read_sse(body)) == [(None, {"a": 1}), ("error", {"b": "é"}), (None, {"c": "\ufffd"})]
+
+
+def test_read_sse_joins_data_lines_and_reads_a_last_event_without_blank_line() -> None:
+    body = Body(b'data: {"a":\ndata: 2}\n\n:comment\ndata: {"z": 0}')
+    assert list(read_sse(body)) == [(None, {"a": 2}), (None, {"z": 0})]
+
+
+@pytest.mark.parametrize("text", ["hi", 'a"b\\c\nd\te', "ñ 日本 \u2028 \x00 \U0001f600", ""])
+def test_delta_event_gives_the_same_bytes_as_sse(text: str) -> None:
+    for kind in ("text", "reasoning"):
+        assert delta_event(kind, f"{kind}-abc")(text) == sse(
+            {"type": f"{kind}-delta", "id": f"{kind}-abc", "delta": text}
+        )
+
+
+class Network:
+    """A network stream: each read returns the bytes the test queued, and notes when it was made."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.reads: list[float] = []
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        self.reads.append(time.monotonic())
+        return self.chunks.pop(0) if self.chunks else b""
+
+
+class Response:
+    """An open upstream response over a `Network`, read one chunk per network read (as httpcore does)."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.extensions = {"network_stream": network}
+        self.headers: dict[str, str] = {}
+        self.closed = False
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        while chunk := self.network.read(65536):  # looked up on each call, as httpcore does
+            yield chunk
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def chunk(text: str) -> bytes:
+    return b'data: {"choices": [{"delta": {"content": "' + text.encode() + b'"}}]}\n\n'
+
+
+def open_stream(n: int) -> tuple[base.ProviderStream, Network]:
+    network = Network([chunk(f"t{i} ") for i in range(n)] + [b"data: [DONE]\n\n"])
+    response = Response(network)
+    return base.ProviderStream(response, vendor="groq", model="m", translate=lambda e, **_: None), network
+
+
+def test_paced_reads_space_the_reads_after_the_first_delta_and_restore_the_stream() -> None:
+    provider_stream, network = open_stream(5)
+    started = time.monotonic()
+    texts: list[str] = []
+    with paced_reads(0.03):
+        for delta in provider_stream:
+            texts.append(delta.text)
+            if len(texts) == 1:
+                assert time.monotonic() - started < 0.02  # the first delta is not held back
+    assert "".join(texts) == "t0 t1 t2 t3 t4 "
+    gaps = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
+    assert all(gap >= 0.025 for gap in gaps), gaps
+    assert "read" not in vars(network)  # the connection goes back to the pool unpaced
+
+
+def test_reads_are_not_paced_outside_paced_reads() -> None:
+    provider_stream, network = open_stream(5)
+    started = time.monotonic()
+    assert len(list(provider_stream)) == 5
+    assert time.monotonic() - started < 0.05
+    assert "read" not in vars(network)
+
+
+def test_closing_a_paced_stream_midway_restores_the_network_stream() -> None:
+    provider_stream, network = open_stream(5)
+    with paced_reads(0.01):
+        deltas = iter(provider_stream)
+        next(deltas)
+        next(deltas)
+        assert "read" in vars(network)
+        provider_stream.close()
+        assert "read" not in vars(network)
+        deltas.close()
+
+
+def test_workers_run_calls_concurrently_and_keep_their_threads() -> None:
+    workers = Workers(size=8)
+    results: list[int] = []
+    done = threading.Event()
+    lock = threading.Lock()
+
+    def finished(result: Any, error: BaseException | None) -> None:
+        with lock:
+            results.append(result)
+            if len(results) == 8:
+                done.set()
+
+    started = time.monotonic()
+    for i in range(8):
+        workers.submit(lambda i=i: time.sleep(0.2) or i, finished)  # type: ignore[func-returns-value]
+    assert done.wait(5)
+    assert time.monotonic() - started < 1.0  # all eight at once, not one after another
+    assert sorted(results) == list(range(8))
+    assert workers.threads == 8
+    done.clear()
+    results.clear()
+    for i in range(8):
+        workers.submit(lambda i=i: i, finished)
+    assert done.wait(5)
+    assert workers.threads == 8  # idle threads are used again
+
+
+def test_the_caller_of_submit_starts_no_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    starters: list[str] = []
+    original = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        starters.append(threading.current_thread().name)
+        original(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    workers = Workers(size=4)
+    finished = threading.Semaphore(0)
+    for _ in range(4):
+        workers.submit(lambda: None, lambda result, error: finished.release())
+    for _ in range(4):
+        assert finished.acquire(timeout=5)
+    assert starters.count(threading.current_thread().name) == 1  # the spawner, once; it starts the workers
+
+
+def test_run_blocking_returns_raises_and_carries_the_context() -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    async def main() -> None:
+        var.set("request")
+        assert await run_blocking(lambda: (threading.current_thread().name, var.get())) == (
+            "charla-api-worker",
+            "request",
+        )
+        with pytest.raises(ZeroDivisionError):
+            await run_blocking(lambda: 1 / 0)
+
+    asyncio.run(main())
+
+
+def test_a_cancelled_caller_of_run_blocking_waits_for_the_call_to_end() -> None:
+    ended = threading.Event()
+
+    def slow() -> None:
+        time.sleep(0.2)
+        ended.set()
+
+    async def main() -> None:
+        task = asyncio.create_task(run_blocking(slow))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        assert ended.is_set()
+
+    asyncio.run(main())
+
+
+def test_one_ticker_timer_serves_every_waiter(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "FLUSH_INTERVAL", 0.02)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        timers = 0
+        original = loop.call_later
+
+        def call_later(delay: float, callback: Any, *args: Any) -> asyncio.TimerHandle:
+            nonlocal timers
+            timers += 1
+            return original(delay, callback, *args)
+
+        loop.call_later = call_later  # type: ignore[method-assign]
+        ticker = Ticker(loop)
+        started = loop.time()
+        await asyncio.gather(*(ticker.next() for _ in range(50)))
+        assert timers == 1
+        assert loop.time() - started >= 0.015
+        await ticker.next()
+        assert timers == 2
+
+    asyncio.run(main())
+
+
+def test_the_fake_reads_a_script_from_the_request_text() -> None:
+    template = Script(delay=0.2)
+    asked = script_in_text("hello [[fake status=503 error_after=4 delay=0.01]]", template)
+    assert asked is not None
+    assert (asked.status, asked.error_after, asked.delay) == (503, 4, 0.01)
+    assert asked.text == "Echo: hello [[fake status=503 error_after=4 delay=0.01]]"
+    assert script_in_text("hello [fake status=503]", template) is None
