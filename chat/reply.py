@@ -12,6 +12,7 @@ is kept. An upstream failure after the stream began is raised from the iteration
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -42,6 +43,60 @@ class Sent:
 
 
 Clock = Callable[[], float]
+
+
+class Deadline:
+    """One call `Deadlines` will make; `cancel()` before it is due and it is not made."""
+
+    __slots__ = ("call", "when")
+
+    def __init__(self, when: float, call: Callable[[], None] | None) -> None:
+        self.when = when
+        self.call = call
+
+    def cancel(self) -> None:
+        self.call = None
+
+    def __lt__(self, other: Deadline) -> bool:
+        return self.when < other.when
+
+
+class Deadlines:
+    """Every reply's CHARLA_MAX_DURATION cut on one thread, started once (a `threading.Timer` per reply started
+    and ended a thread per request: at 100 streams at once that wait held each stream's first read back)."""
+
+    def __init__(self) -> None:
+        self._due: list[Deadline] = []
+        self._ready = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def at(self, when: float, call: Callable[[], None]) -> Deadline:
+        """Call `call` (on the deadline thread) at `when` (time.monotonic()), unless cancelled before."""
+        deadline = Deadline(when, call)
+        with self._ready:
+            heapq.heappush(self._due, deadline)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="charla-deadlines", daemon=True)
+                self._thread.start()
+            if self._due[0] is deadline:  # sooner than what the thread waits for
+                self._ready.notify()
+        return deadline
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._due and self._due[0].call is None:  # cancelled: drop without waiting for it
+                    heapq.heappop(self._due)
+                wait = self._due[0].when - time.monotonic() if self._due else None
+                if wait is None or wait > 0:
+                    self._ready.wait(wait)
+                    continue
+                call = heapq.heappop(self._due).call
+            if call is not None:
+                call()
+
+
+DEADLINES = Deadlines()
 
 
 class Reply:
@@ -176,9 +231,7 @@ class Reply:
 
     def _run(self) -> Iterator[Event]:
         remaining = self.max_duration - (self._clock() - self._started)
-        timer = threading.Timer(max(0.0, remaining), self.cancel, args=("cut",))
-        timer.daemon = True
-        timer.start()
+        timer = DEADLINES.at(time.monotonic() + max(0.0, remaining), self._cut)
         try:
             yield from self._steps()
             self._end(self._cancel or "finished")
@@ -200,6 +253,9 @@ class Reply:
             timer.cancel()
             if self._stream is not None:
                 self._stream.close()
+
+    def _cut(self) -> None:
+        self.cancel("cut")
 
     def _steps(self) -> Iterator[Event]:
         """Each call of the model in turn, with the tool steps between them."""

@@ -253,3 +253,16 @@ def test_the_fake_reads_a_script_from_the_request_text() -> None:
     assert (asked.status, asked.error_after, asked.delay) == (503, 4, 0.01)
     assert asked.text == "Echo: hello [[fake status=503 error_after=4 delay=0.01]]"
     assert script_in_text("hello [fake status=503]", template) is None
+
+
+def test_deadlines_call_in_order_and_skip_the_cancelled() -> None:
+    from chat.reply import Deadlines
+
+    deadlines = Deadlines()
+    called: list[str] = []
+    now = time.monotonic()
+    deadlines.at(now + 0.10, lambda: called.append("late"))
+    deadlines.at(now + 0.02, lambda: called.append("soon"))
+    deadlines.at(now + 0.05, lambda: called.append("cancelled")).cancel()
+    time.sleep(0.3)
+    assert called == ["soon", "late"]
