@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
-from chat.api import stream
-from chat.api.stream import Ticker, Workers, delta_event, run_blocking, sse
+from chat.api import workers
+from chat.api.encoder import delta_event, sse
+from chat.api.workers import Ticker, Workers, run_blocking
 from chat.providers import base
-from chat.providers.base import _lines, paced_reads, read_sse
+from chat.providers.sse import _lines, paced_reads, read_sse
 from tests.fakes.upstream import Script, script_in_text
 
 
@@ -222,7 +223,7 @@ def test_a_cancelled_caller_of_run_blocking_waits_for_the_call_to_end() -> None:
 
 
 def test_one_ticker_timer_serves_every_waiter(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stream, "FLUSH_INTERVAL", 0.02)
+    monkeypatch.setattr(workers, "FLUSH_INTERVAL", 0.02)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()

@@ -2,7 +2,9 @@
 
 Modules: :mod:`~chat.api.route` (the handler), :mod:`~chat.api.body` (size cap, JSON, request shape),
 :mod:`~chat.api.clientip` (client IP, trusted proxies, production rules), :mod:`~chat.api.envelope` (every error
-response, rate-limit headers) and :mod:`~chat.api.stream` (the AI SDK UI-message SSE stream, thread model).
+response, rate-limit headers), :mod:`~chat.api.stream` (the SSE response relaying a reply, thread model),
+:mod:`~chat.api.encoder` (the AI SDK UI-message stream events) and :mod:`~chat.api.workers` (the API's own worker
+threads, the shared ticker).
 
 Routes run outside any Streamlit session: the per-IP rate limit is the one the UI also uses (this process's, or
 every replica's in Redis). :mod:`~chat.api.health` answers `GET /healthz` (the store and Redis).

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from chat import ratelimit
-from chat.api.stream import run_blocking
+from chat.api.workers import run_blocking
 
 
 def health() -> dict[str, Any]:

@@ -19,7 +19,8 @@ from chat import config, service
 from chat.api import clientip
 from chat.api.body import check_content_type, parse, read_body
 from chat.api.envelope import Unauthorized, error_response, rate_headers
-from chat.api.stream import EventStream, run_blocking
+from chat.api.stream import EventStream
+from chat.api.workers import run_blocking
 from chat.errors import ChatError
 from chat.reply import Reply
 from chat.text import Lang, parse_accept_language

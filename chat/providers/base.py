@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,6 +21,7 @@ from pydantic import SecretStr
 from chat import errors
 from chat.catalog.spec import Listed, ModelSpec, Reasoning
 from chat.config import Provider as ProviderName
+from chat.providers.sse import PacedReads, read_pace, read_sse
 from chat.schema import GenerationSettings, ImagePart, Message, ToolCallPart
 
 
@@ -84,104 +83,6 @@ def map_errors(translate: Translate, model: str, received: list[str] | None = No
         if mapped is None:
             raise
         raise mapped from e
-
-
-def read_sse(response: Any) -> Iterator[tuple[str | None, Any]]:
-    """(event name, parsed data) for each event of an OpenAI-style SSE body, until `data: [DONE]`.
-
-    Read as bytes (`iter_bytes`, lines split here) rather than through `iter_lines`: the two text layers cost
-    about a tenth of a relayed token's CPU. Text is UTF-8, an invalid byte read as U+FFFD, as `iter_lines` would.
-    """
-    event: str | None = None
-    data: list[bytes] = []
-    for line in _lines(response.iter_bytes()):
-        if line:
-            name, _, value = line.partition(b":")
-            value = value[1:] if value.startswith(b" ") else value
-            if name == b"data":
-                data.append(value)
-            elif name == b"event":
-                event = value.decode("utf-8", "replace")
-            continue
-        if data:
-            payload = b"\n".join(data)
-            if payload.strip() == b"[DONE]":
-                return
-            yield event, json.loads(payload.decode("utf-8", "replace"))
-        event, data = None, []
-    if data and b"\n".join(data).strip() != b"[DONE]":
-        yield event, json.loads(b"\n".join(data).decode("utf-8", "replace"))
-
-
-def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The lines of a byte stream, split at `\\n`, `\\r\\n` or `\\r` (SSE's line ends), without them."""
-    pending = b""
-    for chunk in chunks:
-        data = pending + chunk if pending else chunk
-        hold = b""
-        if b"\r" in data:
-            if data.endswith(b"\r"):  # maybe the first half of \r\n: decide with the next chunk
-                data, hold = data[:-1], b"\r"
-            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        *lines, pending = data.split(b"\n")
-        pending += hold
-        yield from lines
-    if pending:
-        yield pending.removesuffix(b"\r")
-
-
-_read_pace: ContextVar[float] = ContextVar("charla_read_pace", default=0.0)
-
-
-@contextmanager
-def paced_reads(interval: float) -> Iterator[None]:
-    """Streams iterated inside this block (in this thread's context) read the network at most every `interval`
-    seconds once their first delta is out: what arrives meanwhile comes in one read, handled in one go.
-
-    A thread blocked on a socket per stream pays a wake-up and a hand-over of the GIL for every read, and an
-    upstream sends each token as its own chunk: at 100 streams that hand-over, not the parsing, was most of the
-    relay's CPU (`bench/api_load.py`). The first delta is never held back; later ones wait at most `interval`.
-    """
-    token = _read_pace.set(interval)
-    try:
-        yield
-    finally:
-        _read_pace.reset(token)
-
-
-class _PacedReads:
-    """Stands in for a network stream's `read` (an instance attribute over the class's method) while a stream is
-    paced; `restore()` takes it away again before the connection goes back to the pool."""
-
-    def __init__(self, network: Any, interval: float) -> None:
-        self._network = network
-        self._read = network.read
-        self._interval = interval
-        self._last = time.monotonic()
-
-    def __call__(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        wait = self._last + self._interval - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        self._last = time.monotonic()
-        data: bytes = self._read(max_bytes, timeout)
-        return data
-
-    @classmethod
-    def install(cls, response: Any, interval: float) -> _PacedReads | None:
-        network = getattr(response, "extensions", {}).get("network_stream")
-        if network is None or not callable(getattr(network, "read", None)):
-            return None
-        paced = cls(network, interval)
-        try:
-            network.read = paced
-        except AttributeError:  # a stream class without instance attributes: read unpaced
-            return None
-        return paced
-
-    def restore(self) -> None:
-        if self._network.__dict__.get("read") is self:
-            del self._network.read
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +198,7 @@ class ProviderStream:
         self._vendor = vendor
         self._model = model
         self._translate = translate
-        self._paced: _PacedReads | None = None
+        self._paced: PacedReads | None = None
         headers = getattr(response, "headers", {}) or {}
         self.state.rate_headers = {
             k.lower(): v for k, v in headers.items() if "ratelimit" in k.lower() or k.lower() == "retry-after"
@@ -306,7 +207,7 @@ class ProviderStream:
     def __iter__(self) -> Iterator[Delta]:
         received: list[str] = []
         tags = ThinkTags()
-        pace = _read_pace.get()
+        pace = read_pace()
         with map_errors(self._translate, self._model, received):
             try:
                 for event, chunk in read_sse(self._response):
@@ -318,7 +219,7 @@ class ProviderStream:
                                 received.append(delta.text)
                             yield delta
                             if pace and self._paced is None:
-                                self._paced = _PacedReads.install(self._response, pace)
+                                self._paced = PacedReads.install(self._response, pace)
                     self._usage(chunk)
                 yield from tags.flush()
             except json.JSONDecodeError:

@@ -1,0 +1,156 @@
+"""The API's own worker threads for blocking calls (`Workers`, `run_blocking`) and the one `Ticker` per event loop
+that paces every stream's next look.
+
+The event loop never starts a thread: it queues a call for a thread of the API's own, which stays once started
+(see `Workers`). While deltas flow, every stream waits for the same tick of its loop's `Ticker` instead of a timer
+of its own, so the loop wakes once per FLUSH_INTERVAL for all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import queue
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
+
+import anyio
+
+WORKER_THREADS = 256
+"""Blocking calls (sending, relaying a stream) the API runs at once; more wait for a free thread."""
+FLUSH_INTERVAL = 0.05
+"""Seconds between two looks for a stream's new deltas, and between two reads of its upstream: what arrives
+meanwhile leaves in one chunk. Every wake-up of a thread costs ~50-80 us of CPU on a small VM and every write
+goes through uvicorn and Streamlit's middleware: per token, at 100 streams, that was most of the relay's cost."""
+
+T = TypeVar("T")
+_tickers: WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = WeakKeyDictionary()
+
+
+class Ticker:
+    """One timer per event loop for every stream's next look: a stream awaits the next tick, and one wake-up of
+    the loop every FLUSH_INTERVAL serves all of them (a timer per stream wakes the loop once per stream)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._next: asyncio.Future[None] | None = None
+
+    def next(self) -> asyncio.Future[None]:
+        """The next tick (the timer runs only while some stream waits for it)."""
+        if self._next is None:
+            self._next = self._loop.create_future()
+            self._loop.call_later(FLUSH_INTERVAL, self._fire)
+        return self._next
+
+    def _fire(self) -> None:
+        tick, self._next = self._next, None
+        if tick is not None and not tick.done():
+            tick.set_result(None)
+
+
+def ticker() -> Ticker:
+    """The ticker of the running event loop."""
+    loop = asyncio.get_running_loop()
+    found = _tickers.get(loop)
+    if found is None:
+        found = _tickers[loop] = Ticker(loop)
+    return found
+
+
+Done = Callable[[Any, BaseException | None], None]
+"""Called on the worker thread with a call's result, or with what it raised."""
+
+
+class Workers:
+    """The API's own threads for blocking calls (sending, relaying a stream), kept once started, never the default
+    pool Streamlit shares with static files.
+
+    The event loop only queues a call; it never starts a thread itself. `Thread.start()` waits until the new thread
+    runs, and under load that held the loop for tens of milliseconds per thread: a burst of 100 requests after a
+    quiet spell (anyio drops its idle threads after 10 s) kept every stream's first token waiting for seconds. New
+    threads are started by a helper thread; a call waits for one only when none is free. At most `size` threads.
+    """
+
+    def __init__(self, size: int = WORKER_THREADS) -> None:
+        self.size = size
+        self.threads = 0
+        self._free = 0
+        """Idle threads no queued call has claimed yet."""
+        self._lock = threading.Lock()
+        self._calls: queue.SimpleQueue[tuple[Callable[[], Any], Done]] = queue.SimpleQueue()
+        self._spawns: queue.SimpleQueue[None] | None = None
+
+    def submit(self, func: Callable[[], Any], done: Done) -> None:
+        """Run `func` on a free thread (or the next to be free); `done(result, error)` is called on that thread."""
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                spawn = False
+            else:
+                spawn = self.threads < self.size
+                self.threads += spawn
+            if spawn and self._spawns is None:
+                self._spawns = queue.SimpleQueue()
+                spawner = threading.Thread(target=self._spawner, args=(self._spawns,), name="charla-api-spawn")
+                spawner.daemon = True
+                spawner.start()
+        self._calls.put((func, done))
+        if spawn and self._spawns is not None:
+            self._spawns.put(None)
+
+    def _spawner(self, spawns: queue.SimpleQueue[None]) -> None:
+        while True:
+            spawns.get()
+            threading.Thread(target=self._work, name="charla-api-worker", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            func, done = self._calls.get()
+            try:
+                done(func(), None)
+            except BaseException as e:  # handed over to the caller, which raises it
+                done(None, e)
+            del func, done  # nothing of a finished call stays reachable from an idle thread
+            with self._lock:
+                self._free += 1
+
+
+_workers = Workers()
+
+
+async def run_blocking(func: Callable[[], T]) -> T:
+    """Run a blocking call on a thread of the API's own (`Workers`); like `anyio.to_thread.run_sync`, a cancelled
+    caller still waits for the call to end."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def done(result: Any, error: BaseException | None) -> None:
+        try:
+            loop.call_soon_threadsafe(_settle, future, result, error)
+        except RuntimeError:  # the loop is closed: nobody waits
+            pass
+
+    _workers.submit(partial(context.run, func), done)
+    cancelled: BaseException | None = None
+    with anyio.CancelScope(shield=True):  # anyio's cancellation waits outside; asyncio's own is held back here
+        while not future.done():
+            try:
+                await asyncio.wait((future,))
+            except asyncio.CancelledError as e:
+                cancelled = e
+    if cancelled is not None:
+        raise cancelled
+    return future.result()
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
