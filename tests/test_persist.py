@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from chat import persist
+from chat import persist, records
 from chat.messages import ChatMessage
 from chat.present import outcome_text
 from chat.session import ChatSession
@@ -150,9 +150,9 @@ def test_an_old_row_with_an_english_sentence_still_restores(tmp_path: Path) -> N
 def test_secret_like_or_complex_params_keep_only_the_sentence() -> None:
     from chat.messages import ErrorInfo
 
-    assert persist.error_record(ErrorInfo("x", {"api_key": "sk-123"}, "E")) is None
-    assert persist.error_record(ErrorInfo("x", {"details": [{"a": 1}]}, "E")) is None
-    assert persist.error_record(ErrorInfo("x", {"seconds": 3, "provider": "Groq"}, "E")) is not None
+    assert records.error_record(ErrorInfo("x", {"api_key": "sk-123"}, "E")) is None
+    assert records.error_record(ErrorInfo("x", {"details": [{"a": 1}]}, "E")) is None
+    assert records.error_record(ErrorInfo("x", {"seconds": 3, "provider": "Groq"}, "E")) is not None
 
 
 def test_blocked_draft_is_stored_with_its_image_and_follows_when_sent(tmp_path: Path) -> None:
