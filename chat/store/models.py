@@ -120,7 +120,7 @@ class ConversationSummary(BaseModel):
 class MessageRecord(BaseModel):
     """One message as it is kept and carried: a store's row, an export's message, what an import or a copy writes.
 
-    The page's `chat.messages.ChatMessage` maps to and from it in one place (`chat.persist`). In an export the
+    The page's `chat.messages.ChatMessage` maps to and from it in one place (`chat.records`). In an export the
     attachments are written as `attachments`; a version 1 export's `usage` object is read too.
     """
 
