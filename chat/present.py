@@ -33,13 +33,14 @@ def attachment_chip(att: ChatAttachment, lang: Lang) -> str:
     )
 
 
-def quota_text(quota: Quota | None, lang: Lang) -> str:
-    """'7 of 20 left · resets in 34 s', or the wait when none is left."""
+def quota_text(quota: Quota | None, lang: Lang, *, countdown: bool = True) -> str:
+    """'7 of 20 left · resets in 34 s' ('7 of 20 messages left' without `countdown`), or the wait when none is
+    left."""
     if quota is None:
         return ""
     if quota.remaining == 0:
         return t("ui.quota_exhausted", lang, limit=quota.limit, seconds=max(1, quota.reset))
-    if quota.reset > 0:
+    if quota.reset > 0 and countdown:
         return t("ui.quota_resets", lang, remaining=quota.remaining, limit=quota.limit, seconds=quota.reset)
     return t("ui.quota_full", lang, remaining=quota.remaining, limit=quota.limit)
 

@@ -152,7 +152,7 @@ def test_rate_limit_disables_sending_with_a_countdown(inprocess: InProcess, monk
     at = app()
     assert "2 of 2 messages left" in all_text(at)
     send(at, "one")
-    assert "1 of 2 left · resets in" in all_text(at)
+    assert "1 of 2 messages left" in all_text(at)
     assert not at.chat_input[0].disabled
     send(at, "two")
     assert at.chat_input[0].disabled

@@ -31,14 +31,14 @@ DISABLED = "_charla_input_disabled"
 
 
 def _meter(who: Caller, lang: Lang) -> None:
-    """The quota line above the input; ticks every second while a slot is in use, and flips the input."""
+    """The quota line above the input; while none is left it counts down every second and re-enables the input."""
     quota = peek_quota(session=who.session, ip=who.ip)
     if quota is None:
         return
     if quota.remaining == 0:
         st.warning(quota_text(quota, lang), icon=":material/hourglass_top:")
     else:
-        st.caption(quota_text(quota, lang))
+        st.caption(quota_text(quota, lang, countdown=False))
     if (quota.remaining == 0) != st.session_state.get(DISABLED, False):
         st.rerun(scope="app")
 
@@ -72,7 +72,9 @@ def _composer(chat: ChatSession, who: Caller, lang: Lang) -> None:
     exhausted = quota is not None and quota.remaining == 0
     st.session_state[DISABLED] = exhausted
     with st.bottom:
-        st.fragment(run_every=1.0 if quota is not None and quota.reset > 0 else None)(_meter)(who, lang)
+        # Ticks only while the input waits: a fragment that reruns every second beside the chat input made the
+        # input vanish now and then at the end of a reply (its rerun raced the app's, on Streamlit 1.67).
+        st.fragment(run_every=1.0 if exhausted else None)(_meter)(who, lang)
     wait = quota.reset if quota is not None else 0
     placeholder = t("ui.quota_placeholder", lang, seconds=wait) if exhausted else t("ui.placeholder", lang)
     value = st.chat_input(
