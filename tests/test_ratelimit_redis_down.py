@@ -134,14 +134,14 @@ def test_the_chat_page_says_why_and_keeps_the_message(
     at = AppTest.from_file(PAGE, default_timeout=30)
     at.run()
     send(at, "first")
-    assert "4 of 5 left" in all_text(at)  # the meter reads Redis
+    assert "4 of 5 messages left" in all_text(at)  # the meter reads Redis
     private_redis.stop()
     send(at, "while redis is away")
     assert "cannot check its usage limits right now" in all_text(at)
     assert texts(at, "user")[-1] == "while redis is away" and len(upstream.chat_requests()) == 1
-    assert "of 5 left" not in all_text(at)  # no meter while the count is unknown
+    assert "of 5 messages left" not in all_text(at)  # no meter while the count is unknown
     private_redis.start()
     button(at, "Retry").click().run()
     assert not at.exception and len(upstream.chat_requests()) == 2
-    assert "4 of 5 left" in all_text(at)  # a fresh Redis: the count restarted
+    assert "4 of 5 messages left" in all_text(at)  # a fresh Redis: the count restarted
     ratelimit.clear()
