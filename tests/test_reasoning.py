@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from chat import catalog, errors, persist, ratelimit
-from chat.providers.base import Delta, ThinkTags
+from chat.providers.deltas import Delta, ThinkTags
 from chat.reply import Reply
 from chat.schema import ChatRequest, GenerationSettings, Message
 from chat.service import Caller, send

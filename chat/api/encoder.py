@@ -25,7 +25,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chat.errors import ChatError, provider_label
-from chat.providers.base import Delta
+from chat.providers.deltas import Delta
 from chat.reply import Reply
 from chat.text import Lang, t
 from chat.tools.loop import ToolEvent

@@ -26,7 +26,7 @@ from starlette.types import Receive, Scope, Send
 from chat.api.encoder import Encoder
 from chat.api.workers import FLUSH_INTERVAL, run_blocking, ticker
 from chat.errors import ChatError
-from chat.providers.base import Delta
+from chat.providers.deltas import Delta
 from chat.providers.sse import paced_reads
 from chat.reply import Reply
 from chat.text import Lang

@@ -26,7 +26,8 @@ from pydantic import SecretStr
 
 from chat import errors
 from chat.catalog.spec import Listed
-from chat.providers.base import Delta, Provider, StreamState, Usage, status_error
+from chat.providers.base import Provider, StreamState, Usage, status_error
+from chat.providers.deltas import Delta
 from chat.providers.groq import GroqProvider
 from chat.providers.mistral import MistralProvider
 from tests.fakes import wire
