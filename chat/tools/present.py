@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -21,7 +22,7 @@ Look = Literal["running", "complete", "error"]
 
 def step_label(step: ToolStep, lang: Lang) -> str:
     """'equipment_status · maintenance — 0.4 s', 'calibrate · maintenance — waiting for your approval', …"""
-    names = {"tool": step.tool or step.function, "server": step.server or "?"}
+    names = {"tool": _plain(step.tool or step.function), "server": _plain(step.server or "?")}
     result = step.result
     if step.state == "pending":
         return t("tools.ui.pending", lang, **names)
@@ -30,6 +31,12 @@ def step_label(step: ToolStep, lang: Lang) -> str:
     seconds = f"{result.elapsed:.1f}"
     key = {"ok": "tools.ui.done", "denied": "tools.ui.denied", "cancelled": "tools.ui.stopped"}
     return t(key.get(result.status, "tools.ui.failed"), lang, seconds=seconds, **names)
+
+
+def _plain(name: str) -> str:
+    """A name as label text: a status label renders Markdown (links, images), and the model may call a tool by any
+    name, so only letters, digits and `_ . -` stay."""
+    return re.sub(r"[^\w.\-]", "?", name)[:64] or "?"
 
 
 def step_look(step: ToolStep) -> Look:
