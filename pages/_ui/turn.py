@@ -115,24 +115,31 @@ def run_pending(
         _after_stop()
     db = store()
     turn = Turn.start(chat, caller, db, who)
-    if chat.conversation_id and st.query_params.get("c") != chat.conversation_id:
-        st.query_params["c"] = chat.conversation_id
     if turn is None:
+        if chat.conversation_id and st.query_params.get("c") != chat.conversation_id:
+            st.query_params["c"] = chat.conversation_id
         st.rerun()
-    with st.chat_message("assistant"):
-        if turn.msg.via:
-            st.caption(f":material/swap_horiz: {transcript.said(turn.msg.via, lang)}")
-        thinking, tools, box = _Thinking(st.container(), lang), steps.Live(st.container(), lang), st.empty()
-        try:
-            for tick in turn.ticks():
-                thinking.show(turn, tick.done)
-                tools.show(turn.steps)
-                if turn.reply.text or tick.done:
-                    box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
-                if history is not None:
-                    history()
-                    history = None
-        finally:
-            turn.close()  # plain Python only: after a Stop every Streamlit call raises again
+    try:  # from here on a Stop (raised at any Streamlit call) still settles the turn
+        if chat.conversation_id and st.query_params.get("c") != chat.conversation_id:
+            st.query_params["c"] = chat.conversation_id
+        with st.chat_message("assistant"):
+            _stream(turn, lang, history)
+    finally:
+        turn.close()  # plain Python only: after a Stop every Streamlit call raises again
     chat.stale = False
     st.rerun()
+
+
+def _stream(turn: Turn, lang: Lang, history: Callable[[], None] | None) -> None:
+    """The reply as it streams: thinking, tool steps and text; the history is drawn after the first draw."""
+    if turn.msg.via:
+        st.caption(f":material/swap_horiz: {transcript.said(turn.msg.via, lang)}")
+    thinking, tools, box = _Thinking(st.container(), lang), steps.Live(st.container(), lang), st.empty()
+    for tick in turn.ticks():
+        thinking.show(turn, tick.done)
+        tools.show(turn.steps)
+        if turn.reply.text or tick.done:
+            box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
+        if history is not None:
+            history()
+            history = None
