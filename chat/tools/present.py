@@ -12,7 +12,7 @@ from chat.text import Lang, t
 from chat.tools.steps import ToolStep
 
 if TYPE_CHECKING:
-    from chat.tools.hub import ServerStatus
+    from chat.tools.hub import ServerStatus, ToolHub
 
 PREVIEW_CHARS = 1_500
 """Characters of a tool's result shown before "Show all"."""
@@ -111,5 +111,20 @@ def tool_servers(lang: Lang) -> tuple[str | None, list[ServerStatus]] | None:
     error = hub.config_error
     servers = hub.servers()
     if any(s.state == "not_started" for s in servers):  # started in the background: the next draw shows how it went
-        threading.Thread(target=hub.start, name="charla-mcp-start", daemon=True).start()
+        _start_once(hub)
     return (error.message(lang) if error is not None else None), servers
+
+
+_starting: dict[int, threading.Thread] = {}
+_starting_lock = threading.Lock()
+
+
+def _start_once(hub: ToolHub) -> None:
+    """Start the hub's servers in a background thread, unless one is already at it."""
+    with _starting_lock:
+        running = _starting.get(id(hub))
+        if running is not None and running.is_alive():
+            return
+        thread = threading.Thread(target=hub.start, name="charla-mcp-start", daemon=True)
+        _starting[id(hub)] = thread
+    thread.start()
