@@ -128,7 +128,8 @@ def before_send(store: Store, chat: ChatSession, user: ChatMessage, owner: str |
     """Before the provider is called: the conversation exists, its settings and the user's message are stored."""
     conv_id = ensure_conversation(store, chat, owner)
     save_settings(store, chat)
-    sync(store, chat, force_from=user.id)
+    sync(store, chat, force_from=chat.rewrite_from or user.id)
+    chat.rewrite_from = None
     return conv_id
 
 

@@ -86,6 +86,9 @@ class ChatSession:
     """The retired model this stored conversation was on (it continues on the successor): say so once."""
     token_counts: dict[str, int] = field(default_factory=dict, repr=False)
     """Token estimates by message id (the window counts each message once)."""
+    rewrite_from: str | None = None
+    """A stored message changed in place (a waiting tool call denied by a new message): the store is rewritten
+    from it at the next send."""
     spoken: dict[str, Spoken] = field(default_factory=dict, repr=False)
     """Replies read aloud in this session, by message id (made only when the person asks)."""
 
@@ -150,8 +153,10 @@ class ChatSession:
             finally:
                 getattr(bar, "done", lambda: None)()
         recheck(msg, spec, self.max_tokens)
-        for step in (s for m in self.messages for s in m.waiting):  # the person moved on without an answer
-            _deny(step)
+        for reply in (m for m in self.messages if m.waiting):  # the person moved on without an answer
+            for step in reply.waiting:
+                _deny(step)
+            self.rewrite_from = self.rewrite_from or reply.id
         self.messages.append(msg)
         if msg.blocked or (not msg.text and not msg.attachments and not msg.voice):
             msg.status = "blocked"

@@ -194,6 +194,11 @@ def test_a_new_message_instead_of_an_answer_denies_the_waiting_call(
     roles = [m["role"] for m in sent]
     assert roles == ["user", "assistant", "tool", "user"]  # every call has its result: the vendors demand it
     assert "did not allow" in sent[2]["content"] and "scheduled" not in tools_on.read_text()
+    # after a refresh the denied call reads as denied, and the conversation goes on without a dangling call
+    again = persist.load(store, chat.conversation_id or "", None)
+    assert again is not None and not any(m.waiting for m in again.messages)
+    [denied] = again.messages[1].steps
+    assert denied.result is not None and denied.result.status == "denied"
 
 
 def test_stop_during_a_slow_tool_cancels_it(inprocess: InProcess, tools_on: Path, store: Store) -> None:
