@@ -66,6 +66,9 @@ def test_image_and_pdf_reach_the_upstream(page: Any, server: LiveServer, fake: F
         ]
     )
     page.get_by_test_id("stFileChip").nth(1).wait_for(timeout=20_000)
+    page.wait_for_function(  # both uploads finished (a chip shows a spinner until then): Enter sends both files
+        "() => document.querySelectorAll('[data-testid=stFileChipIconSpinner]').length === 0", timeout=20_000
+    )
     type_and_send(page, "describe both")
     settle(page)
     switch = page.get_by_role("button", name="Switch to Qwen3.8 27B (vision) and send")
