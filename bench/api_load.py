@@ -108,6 +108,18 @@ def start_fake(delay: float) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
+def server_env(fake_url: str) -> dict[str, str]:
+    """A benchmarked server's environment: both providers at the fake, and limits no benchmark reaches."""
+    return {
+        "GROQ_BASE_URL": fake_url,
+        "MISTRAL_BASE_URL": fake_url,
+        "GROQ_API_KEY": "bench-key",
+        "MISTRAL_API_KEY": "bench-key",
+        "CHARLA_IP_RATE_LIMIT": "1000000/60",
+        "CHARLA_RATE_LIMIT": "1000000/60",
+    }
+
+
 def peak_rss_mb(pid: int) -> float | None:
     """VmHWM (peak resident set) of `pid` in MiB, from /proc (Linux)."""
     try:
@@ -189,15 +201,7 @@ async def main_async(args: argparse.Namespace) -> int:
             {"Authorization": "Bearer bench-key"},
         )
         base.tokens -= sum(1 for _ in range(args.streams))  # the opening {"content": ""} chunk of each stream
-        env = {
-            "GROQ_BASE_URL": fake_url,
-            "MISTRAL_BASE_URL": fake_url,
-            "GROQ_API_KEY": "bench-key",
-            "MISTRAL_API_KEY": "bench-key",
-            "CHARLA_IP_RATE_LIMIT": "1000000/60",
-            "CHARLA_RATE_LIMIT": "1000000/60",
-            "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-"),
-        }
+        env = {**server_env(fake_url), "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-")}
         with LiveServer(env) as server:
             await phase(
                 f"{server.url}/api/chat", {"messages": [{"role": "user", "content": "warm up"}]}, b'"text-delta"', 4

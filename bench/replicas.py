@@ -137,14 +137,7 @@ async def main_async(args: argparse.Namespace) -> int:
     text = api_load.prompt(args.tokens)
     database = create_database("charla_bench")
     prefix = f"charla-bench-{secrets.token_hex(4)}"
-    base_env = {
-        "GROQ_BASE_URL": fake_url,
-        "MISTRAL_BASE_URL": fake_url,
-        "GROQ_API_KEY": "bench-key",
-        "MISTRAL_API_KEY": "bench-key",
-        "CHARLA_IP_RATE_LIMIT": "1000000/60",
-        "CHARLA_RATE_LIMIT": "1000000/60",
-    }
+    base_env = api_load.server_env(fake_url)
     shared = {
         **base_env,
         "CHARLA_DATABASE_URL": database,

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_load import prompt, start_fake  # noqa: E402
+from api_load import prompt, server_env, start_fake  # noqa: E402
 
 from tests.live import LiveServer  # noqa: E402
 
@@ -201,15 +201,7 @@ def report(samples: list[Sample], after: Sample | None, tally: Tally, seconds: f
 async def soak(seconds: float, clients: int, every: float, delay: float) -> bool:
     fake, fake_url = start_fake(delay)
     try:
-        env = {
-            "GROQ_BASE_URL": fake_url,
-            "MISTRAL_BASE_URL": fake_url,
-            "GROQ_API_KEY": "bench-key",
-            "MISTRAL_API_KEY": "bench-key",
-            "CHARLA_IP_RATE_LIMIT": "1000000/60",
-            "CHARLA_RATE_LIMIT": "1000000/60",
-            "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-soak-"),
-        }
+        env = {**server_env(fake_url), "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-soak-")}
         with LiveServer(env) as server:
             pid = server.proc.pid if server.proc else 0
             url = f"{server.url}/api/chat"
