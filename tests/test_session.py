@@ -9,14 +9,12 @@ import pytest
 from PIL import Image
 
 from chat.intake import Upload
-from chat.service import Caller
 from chat.session import ChatSession
 from chat.store import Store
 from chat.turn import Turn
 from tests.fakes import Script
 from tests.fakes.provider import InProcess
-
-CALLER = Caller(session="tab-1", ip="127.0.0.1")
+from tests.turns import CALLER, run
 
 
 @pytest.fixture
@@ -28,18 +26,6 @@ def png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (32, 24), (200, 30, 30)).save(buf, "PNG")
     return buf.getvalue()
-
-
-def run(chat: ChatSession, store: Store) -> Turn | None:
-    """What the page does with a pending message: start, stream to the end, close."""
-    turn = Turn.start(chat, CALLER, store, None)
-    if turn is not None:
-        try:
-            for _ in turn.ticks():
-                pass
-        finally:
-            turn.close()
-    return turn
 
 
 def stored(store: Store, chat: ChatSession) -> list[tuple[str, str, str]]:

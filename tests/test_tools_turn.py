@@ -21,7 +21,6 @@ from streamlit.testing.v1 import AppTest
 from chat import persist, service
 from chat.errors import RateLimited
 from chat.schema import ChatRequest, Message, TextPart
-from chat.service import Caller
 from chat.session import ChatSession
 from chat.store import Store
 from chat.tools import close_shared, shared_hub
@@ -30,12 +29,12 @@ from chat.turn import Turn
 from tests.api_fixtures import make_client, sse_events
 from tests.fakes import FakeUpstream, Script
 from tests.fakes.provider import InProcess
+from tests.turns import CALLER, run
 
 pytestmark = pytest.mark.slow  # the MCP server runs as a subprocess
 
 REPO = Path(__file__).resolve().parent.parent
 SERVER = REPO / "examples" / "maintenance_server.py"
-CALLER = Caller(session="tab-1", ip="127.0.0.1")
 STATUS = {"name": "maintenance__equipment_status", "arguments": {"equipment_id": "BMB-001"}}
 SCHEDULE = {
     "name": "maintenance__schedule_maintenance",
@@ -76,17 +75,6 @@ def store(tmp_path: Path) -> Store:
 
 def ask(text: str, model: str) -> ChatRequest:
     return ChatRequest(messages=[Message(role="user", parts=[TextPart(text=text)])], model=model)
-
-
-def run(chat: ChatSession, store: Store) -> Turn | None:
-    turn = Turn.start(chat, CALLER, store, None)
-    if turn is not None:
-        try:
-            for _ in turn.ticks():
-                pass
-        finally:
-            turn.close()
-    return turn
 
 
 # --- the loop on each vendor's wire ---

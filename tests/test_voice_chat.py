@@ -15,18 +15,16 @@ from streamlit.testing.v1 import AppTest
 from chat import hearing, persist, ratelimit
 from chat.hearing import voice_mark
 from chat.intake import Upload
-from chat.service import Caller
 from chat.session import ChatSession
 from chat.store import Store
-from chat.turn import Turn
 from chat.voice import limits
 from tests.api_fixtures import make_client, sse_events
 from tests.fakes import FakeUpstream
 from tests.fakes import audio as fake_audio
 from tests.fakes.audio import AudioScript
 from tests.test_voice import encoded, silence, tone
+from tests.turns import CALLER, run
 
-CALLER = Caller(session="tab-1", ip="127.0.0.1")
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "chat_view.py")
 
 
@@ -39,17 +37,6 @@ def forget() -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "charla.db")
-
-
-def run(chat: ChatSession, store: Store) -> Turn | None:
-    turn = Turn.start(chat, CALLER, store, None)
-    if turn is not None:
-        try:
-            for _ in turn.ticks():
-                pass
-        finally:
-            turn.close()
-    return turn
 
 
 def test_a_recording_becomes_the_message_and_gets_an_answer(upstream: FakeUpstream, store: Store) -> None:
