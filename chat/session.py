@@ -26,8 +26,6 @@ from chat.schema import GenerationSettings, Message
 from chat.service import Caller, Keys, fallback_model
 from chat.text import Sentence
 from chat.tokens import count_message
-from chat.tools.spec import ToolResult
-from chat.tools.steps import ToolStep
 from chat.window import Window, build
 
 RENDER_PAGE = 50
@@ -155,7 +153,7 @@ class ChatSession:
         recheck(msg, spec, self.max_tokens)
         for reply in (m for m in self.messages if m.waiting):  # the person moved on without an answer
             for step in reply.waiting:
-                _deny(step)
+                step.deny()
             self.rewrite_from = self.rewrite_from or reply.id
         self.messages.append(msg)
         if msg.blocked or (not msg.text and not msg.attachments and not msg.voice):
@@ -252,7 +250,7 @@ class ChatSession:
             if step.id == call_id and run:
                 step.state = "approved"
             elif step.id == call_id:
-                _deny(step)
+                step.deny()
         if not reply.waiting and reply.reply_to is not None:
             self.pending, self.pending_model, self.pending_via = reply.reply_to, reply.model, None
             self.pending_resume = reply.id
@@ -325,12 +323,6 @@ class ChatSession:
                 self.token_counts[i] = count_message(by_id[i.partition("#")[0]].to_message(), self.spec)
         tokens = {i: self.token_counts[i] for i in shown} | window.per_message
         return WindowView(set(window.kept), tokens, window.tokens, window.budget, len(window.dropped) - len(shown))
-
-
-def _deny(step: ToolStep) -> None:
-    """The person did not let the tool run: it gets the result that says so, and the model reads it."""
-    reason = Sentence("tools.result.denied", tool=step.tool or step.function, server=step.server or "?")
-    step.result, step.state = ToolResult(status="denied", reason=reason, tool=step.function), "done"
 
 
 def seed_messages(count: int) -> list[ChatMessage]:

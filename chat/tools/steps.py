@@ -44,6 +44,11 @@ class ToolStep:
         """The result in `lang`, or "" before there is one."""
         return self.result.message(lang) if self.result is not None else ""
 
+    def deny(self) -> None:
+        """The person did not let the tool run: it gets the result that says so, and the model reads it."""
+        reason = Sentence("tools.result.denied", tool=self.tool or self.function, server=self.server or "?")
+        self.result, self.state = ToolResult(status="denied", reason=reason, tool=self.function), "done"
+
     def record(self) -> dict[str, Any]:
         """What the store and an export keep (the result's reason as its sentence key and parameters)."""
         r = self.result
