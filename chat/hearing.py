@@ -86,14 +86,13 @@ def hear_parts(messages: Sequence[Message], caller: Caller) -> tuple[list[Messag
     out: list[Message] = []
     heard: list[str] = []
     for i, message in enumerate(messages):
-        if not any(isinstance(p, FilePart) and is_audio(p.data) for p in message.parts):
-            out.append(message)
-            continue
+        swapped = False
         parts: list[Part] = []
         for part in message.parts:
             if not (isinstance(part, FilePart) and is_audio(part.data)):
                 parts.append(part)
                 continue
+            swapped = True
             with _lock:
                 text = _heard.get(_digest(part.data))
             if text is None and i == newest:
@@ -103,7 +102,7 @@ def hear_parts(messages: Sequence[Message], caller: Caller) -> tuple[list[Messag
             if i == newest:
                 heard.append(text or "")
             parts.append(TextPart(text=text if text is not None else "[a voice message]", source=part.name))
-        out.append(message.model_copy(update={"parts": parts}))
+        out.append(message.model_copy(update={"parts": parts}) if swapped else message)
     return out, (" ".join(heard) if heard else None)
 
 
