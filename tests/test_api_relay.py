@@ -125,6 +125,23 @@ def test_paced_reads_space_the_reads_after_the_first_delta_and_restore_the_strea
     assert "read" not in vars(network)  # the connection goes back to the pool unpaced
 
 
+def test_flowing_streams_read_less_often_while_a_burst_of_requests_is_being_opened() -> None:
+    opening = workers.Opening()
+    provider_stream, network = open_stream(6)
+    with paced_reads(opening.pace):
+        deltas = iter(provider_stream)
+        next(deltas)
+        with opening.request():  # another request is being sent upstream meanwhile
+            next(deltas)
+            next(deltas)
+        rest = list(deltas)
+    assert len(rest) == 3
+    gaps = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
+    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
+    assert all(gap >= burst * 0.9 for gap in gaps[:2]), gaps
+    assert all(gap < burst * 0.6 for gap in gaps[2:]), gaps  # the usual pace once it is open
+
+
 def test_reads_are_not_paced_outside_paced_reads() -> None:
     provider_stream, network = open_stream(5)
     started = time.monotonic()

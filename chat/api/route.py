@@ -8,6 +8,7 @@ The window, token budget, rate limits and the duration cut all live in :mod:`cha
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from functools import partial
@@ -19,10 +20,9 @@ from chat import config, service
 from chat.api import clientip
 from chat.api.body import check_content_type, parse, read_body
 from chat.api.envelope import Unauthorized, error_response, rate_headers
-from chat.api.stream import EventStream
-from chat.api.workers import run_blocking
+from chat.api.stream import EventStream, Relay
+from chat.api.workers import OPENING, run_blocking
 from chat.errors import ChatError
-from chat.reply import Reply
 from chat.text import Lang, parse_accept_language
 
 log = logging.getLogger(__name__)
@@ -45,20 +45,34 @@ def client_address(request: Request) -> str | None:
     return clientip.resolve(peer, request.headers.getlist("x-forwarded-for"))
 
 
-async def open_reply(request: Request, ip: str) -> tuple[Reply, bool]:
-    """Read, parse and send the request: the reply, and whether to stream its reasoning. ChatError for anything
-    refused before the stream begins."""
+async def open_reply(request: Request, ip: str) -> tuple[Relay, bool]:
+    """Read, parse and send the request: the reply's relay, already pumping on the thread that sent it, and
+    whether to stream its reasoning. ChatError for anything refused before the stream begins."""
     lang = parse_accept_language(request.headers.get("accept-language"))
     check_content_type(request)
     raw = await read_body(request)
-    return await run_blocking(partial(_send, raw, lang, ip))
+    opened: list[Relay] = []
+    with OPENING.request():
+        try:
+            return await run_blocking(partial(_send, raw, lang, ip, asyncio.get_running_loop(), opened), then=_pump)
+        except BaseException:
+            for relay in opened:  # cancelled while it was sent: nobody will read it
+                relay.cancel()
+            raise
 
 
-def _send(raw: bytes, lang: Lang, ip: str) -> tuple[Reply, bool]:
-    """Parse and send on one worker thread (one hand-over from the event loop, not two)."""
+def _send(raw: bytes, lang: Lang, ip: str, loop: asyncio.AbstractEventLoop, opened: list[Relay]) -> tuple[Relay, bool]:
+    """Parse and send on one worker thread (one hand-over from the event loop, not two); the relay is also put
+    in `opened`."""
     parsed = parse(raw, lang)
     reply = service.send(parsed.request, caller=service.Caller(ip=ip), tools="api")
-    return reply, parsed.send_reasoning
+    opened.append(Relay(reply, loop))
+    return opened[0], parsed.send_reasoning
+
+
+def _pump(opened: tuple[Relay, bool]) -> None:
+    """Relay the reply on the thread that sent it: its first delta leaves as soon as it arrives."""
+    opened[0].pump()
 
 
 async def chat(request: Request) -> Response:
@@ -69,11 +83,12 @@ async def chat(request: Request) -> Response:
     try:
         check_token(request)
         ip = clientip.validate(address)
-        reply, send_reasoning = await open_reply(request, ip)
+        relay, send_reasoning = await open_reply(request, ip)
     except ChatError as err:
         return error_response(err, lang, ip)
     except Exception:
         log.exception("POST /api/chat failed before the stream began")
         return error_response(ChatError(), lang, ip)
-    quota = reply.context.quota if reply.context is not None else None
-    return EventStream(reply, lang, rate_headers(quota) if quota else {}, send_reasoning=send_reasoning)
+    context = relay.reply.context
+    quota = context.quota if context is not None else None
+    return EventStream(relay, lang, rate_headers(quota) if quota else {}, send_reasoning=send_reasoning)

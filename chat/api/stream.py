@@ -4,11 +4,12 @@ The events and their order are :mod:`chat.api.encoder`'s; the threads that itera
 are :mod:`chat.api.workers`'. This module carries the deltas from one to the other (`Relay`) and writes them to
 the ASGI channel (`EventStream`).
 
-Thread model: iterating a `Reply` blocks, so one thread per stream (the API's own `Workers`) pumps its deltas
-into a deque, reading the upstream at most every FLUSH_INTERVAL (`paced_reads`); the loop writes whatever has
-gathered as one body chunk, looking again at every tick of a shared `Ticker` while deltas flow, woken by the
-worker only after a pause. A watcher task reads the ASGI channel: `http.disconnect` cancels the reply, which
-closes the upstream request at once.
+Thread model: iterating a `Reply` blocks, so one thread per stream (the API's own `Workers`: the one that sent the
+request goes on with `Relay.pump`, with no hand-over back to the loop in between) pumps its deltas into a deque,
+reading the upstream at most every FLUSH_INTERVAL (`paced_reads`; less often while a burst of requests is being
+opened, see `Opening`); the loop writes whatever has gathered as one body chunk, looking again at every tick of a
+shared `Ticker` while deltas flow, woken by the worker only after a pause. A watcher task reads the ASGI channel:
+`http.disconnect` cancels the reply, which closes the upstream request at once.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from chat.api.encoder import Encoder
-from chat.api.workers import FLUSH_INTERVAL, run_blocking, ticker
+from chat.api.workers import OPENING, ticker
 from chat.errors import ChatError
 from chat.providers.deltas import Delta
 from chat.providers.sse import paced_reads
@@ -53,9 +54,9 @@ Item = Delta | ToolEvent | Ended | ChatError
 class Relay:
     """Carries a reply's deltas from the worker thread that iterates it to the event loop that writes them."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, loop: asyncio.AbstractEventLoop) -> None:
         self.reply = reply
-        self._loop = asyncio.get_running_loop()
+        self._loop = loop
         self._items: deque[Item] = deque()
         self._lock = threading.Lock()
         self._wake = asyncio.Event()
@@ -65,7 +66,7 @@ class Relay:
     def pump(self) -> None:
         """Iterate the reply (blocking; on a worker thread) and hand every delta over, then how it ended."""
         try:
-            with paced_reads(FLUSH_INTERVAL):
+            with paced_reads(OPENING.pace):
                 for delta in self.reply:
                     self._push(delta)
             self._push(Ended())
@@ -118,15 +119,15 @@ class Relay:
 class EventStream(StreamingResponse):
     """The SSE response for one reply; cancels the reply when the client goes away."""
 
-    def __init__(self, reply: Reply, lang: Lang, headers: dict[str, str], *, send_reasoning: bool = False) -> None:
+    def __init__(self, relay: Relay, lang: Lang, headers: dict[str, str], *, send_reasoning: bool = False) -> None:
         super().__init__(iter(()), media_type="text/event-stream", headers={**STREAM_HEADERS, **headers})
-        self.encoder = Encoder(reply, lang, send_reasoning=send_reasoning)
+        self.relay = relay
+        self.encoder = Encoder(relay.reply, lang, send_reasoning=send_reasoning)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        relay = Relay(self.encoder.reply)
+        relay = self.relay
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._watch, receive, relay, tg.cancel_scope)
-            tg.start_soon(run_blocking, relay.pump)
             try:
                 await self._write(send, relay)
             except OSError:  # the client went away while we wrote

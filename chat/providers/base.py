@@ -126,7 +126,7 @@ class ProviderStream:
                             if not delta.reasoning:
                                 received.append(delta.text)
                             yield delta
-                            if pace and self._paced is None:
+                            if pace is not None and self._paced is None:
                                 self._paced = PacedReads.install(self._response, pace)
                     self._usage(chunk)
                 yield from tags.flush()

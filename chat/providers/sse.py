@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -60,27 +60,30 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield pending.removesuffix(b"\r")
 
 
-_read_pace: ContextVar[float] = ContextVar("charla_read_pace", default=0.0)
+Pace = Callable[[], float]
+"""Seconds from one read of a paced stream to the next, asked again before every read."""
+_read_pace: ContextVar[Pace | None] = ContextVar("charla_read_pace", default=None)
 
 
 @contextmanager
-def paced_reads(interval: float) -> Iterator[None]:
+def paced_reads(interval: float | Pace) -> Iterator[None]:
     """Streams iterated inside this block (in this thread's context) read the network at most every `interval`
     seconds once their first delta is out: what arrives meanwhile comes in one read, handled in one go.
 
     A thread blocked on a socket per stream pays a wake-up and a hand-over of the GIL for every read, and an
     upstream sends each token as its own chunk: at 100 streams that hand-over, not the parsing, was most of the
-    relay's CPU (`bench/api_load.py`). The first delta is never held back; later ones wait at most `interval`.
+    relay's CPU (`bench/api_load.py`). The first delta is never held back; later ones wait at most `interval`
+    (a function: asked before every read, so the pace can follow the load).
     """
-    token = _read_pace.set(interval)
+    token = _read_pace.set(interval if callable(interval) else lambda: interval)
     try:
         yield
     finally:
         _read_pace.reset(token)
 
 
-def read_pace() -> float:
-    """The interval of the enclosing `paced_reads` block in this context (0.0: reads are not paced)."""
+def read_pace() -> Pace | None:
+    """The pace of the enclosing `paced_reads` block in this context (None: reads are not paced)."""
     return _read_pace.get()
 
 
@@ -88,14 +91,14 @@ class PacedReads:
     """Stands in for a network stream's `read` (an instance attribute over the class's method) while a stream is
     paced; `restore()` takes it away again before the connection goes back to the pool."""
 
-    def __init__(self, network: Any, interval: float) -> None:
+    def __init__(self, network: Any, interval: Pace) -> None:
         self._network = network
         self._read = network.read
         self._interval = interval
         self._last = time.monotonic()
 
     def __call__(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        wait = self._last + self._interval - time.monotonic()
+        wait = self._last + self._interval() - time.monotonic()
         if wait > 0:
             time.sleep(wait)
         self._last = time.monotonic()
@@ -103,7 +106,7 @@ class PacedReads:
         return data
 
     @classmethod
-    def install(cls, response: Any, interval: float) -> PacedReads | None:
+    def install(cls, response: Any, interval: Pace) -> PacedReads | None:
         """Pace the reads of `response`'s network stream; None when it has none that can be paced."""
         network = getattr(response, "extensions", {}).get("network_stream")
         if network is None or not callable(getattr(network, "read", None)):
