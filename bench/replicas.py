@@ -151,15 +151,7 @@ async def main_async(args: argparse.Namespace) -> int:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; {where}"
     ]
     try:
-        direct = {"model": MODEL, "stream": True, "messages": [{"role": "user", "content": text}]}
-        base = await api_load.phase(
-            f"{fake_url}/openai/v1/chat/completions",
-            direct,
-            b'"content":',
-            args.streams,
-            {"Authorization": "Bearer bench-key"},
-        )
-        base.tokens -= args.streams  # the opening {"content": ""} chunk of each stream
+        base = await api_load.direct_phase(fake_url, text, args.streams)
         lines.append(
             f"{'upstream alone':34} {base.rate:8.0f} tokens/s  TTFT p50 {pct(base.ttft, 0.5):.1f} ms  "
             f"p99 {pct(base.ttft, 0.99):.1f} ms"
