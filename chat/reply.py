@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from chat.catalog import Retirement
 from chat.errors import ChatError, ProviderError
-from chat.providers.base import ProviderStream, Usage
 from chat.providers.deltas import Delta
+from chat.providers.stream import ProviderStream, Usage
 from chat.ratelimit import Quota
 from chat.tools.loop import ToolEvent, ToolLoop
 from chat.tools.steps import ToolStep

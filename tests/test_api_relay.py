@@ -17,8 +17,8 @@ import pytest
 from chat.api import workers
 from chat.api.encoder import delta_event, sse
 from chat.api.workers import Ticker, Workers, run_blocking
-from chat.providers import base
 from chat.providers.sse import _lines, paced_reads, read_sse
+from chat.providers.stream import ProviderStream
 from tests.fakes.upstream import Script, script_in_text
 
 
@@ -104,10 +104,10 @@ def chunk(text: str) -> bytes:
     return b'data: {"choices": [{"delta": {"content": "' + text.encode() + b'"}}]}\n\n'
 
 
-def open_stream(n: int) -> tuple[base.ProviderStream, Network]:
+def open_stream(n: int) -> tuple[ProviderStream, Network]:
     network = Network([chunk(f"t{i} ") for i in range(n)] + [b"data: [DONE]\n\n"])
     response = Response(network)
-    return base.ProviderStream(response, vendor="groq", model="m", translate=lambda e, **_: None), network
+    return ProviderStream(response, vendor="groq", model="m", translate=lambda e, **_: None), network
 
 
 def test_paced_reads_space_the_reads_after_the_first_delta_and_restore_the_stream() -> None:

@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from pydantic import SecretStr
 
 from chat.config import Provider as ProviderName
-from chat.providers.base import Provider, ProviderStream, StreamState, Usage
+from chat.providers.base import Provider
+from chat.providers.stream import ProviderStream, StreamState, Usage
 
 __all__ = ["Factory", "Provider", "ProviderStream", "StreamState", "Usage", "get_provider", "substitute"]
 

@@ -1,7 +1,7 @@
 """An upstream's Server-Sent Events body read as bytes (`read_sse`), and network reads paced to one per interval
 while a stream is relayed (`paced_reads`).
 
-Both vendors stream OpenAI-style `data: <json>` events; `ProviderStream` (in :mod:`chat.providers.base`) turns
+Both vendors stream OpenAI-style `data: <json>` events; `ProviderStream` (in :mod:`chat.providers.stream`) turns
 them into deltas. Reading the bytes ourselves skips httpx's two text layers, and pacing the reads lets a thread
 wake once per batch of tokens instead of once per token: the relay's two largest CPU costs at 100 streams.
 """

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from chat import ratelimit
 from chat.catalog import ModelSpec
 from chat.errors import ContextTooLarge
-from chat.providers.base import Provider, ProviderStream
+from chat.providers.base import Provider
+from chat.providers.stream import ProviderStream
 from chat.schema import Message, TextPart, ToolCallPart, ToolResultPart
 from chat.tokens import count_text, with_margin
 from chat.tools.spec import ToolResult

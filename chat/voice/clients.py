@@ -16,7 +16,7 @@ from chat.config import Provider
 from chat.providers import clients
 from chat.providers import groq as groq_provider
 from chat.providers import mistral as mistral_provider
-from chat.providers.base import map_errors
+from chat.providers.stream import map_errors
 
 
 def as_secret(key: SecretStr | str) -> SecretStr:

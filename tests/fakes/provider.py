@@ -26,10 +26,11 @@ from pydantic import SecretStr
 
 from chat import errors
 from chat.catalog.spec import Listed
-from chat.providers.base import Provider, StreamState, Usage, status_error
+from chat.providers.base import Provider, status_error
 from chat.providers.deltas import Delta
 from chat.providers.groq import GroqProvider
 from chat.providers.mistral import MistralProvider
+from chat.providers.stream import StreamState, Usage
 from tests.fakes import wire
 from tests.fakes.models import GROQ, ModelTable, reasoning_mode
 from tests.fakes.upstream import Recorded, Script, echo_reply, rough_tokens
