@@ -220,16 +220,23 @@ def http_app(token: str | None = None) -> ASGIApp:
     return BearerToken(app, token) if token else app
 
 
+def sse_app(token: str | None = None) -> ASGIApp:
+    """The server over the older HTTP+SSE transport: the event stream at /sse, messages POSTed to /messages/."""
+    app: ASGIApp = build_server().sse_app()
+    return BearerToken(app, token) if token else app
+
+
 def main(argv: list[str]) -> None:
-    """Run over stdio, or over HTTP with `--http PORT`."""
+    """Run over stdio, over streamable HTTP with `--http PORT`, or over HTTP+SSE with `--sse PORT`."""
     log(f"start pid={os.getpid()} env={','.join(sorted(os.environ))}")
-    if len(argv) == 2 and argv[0] == "--http":
+    if len(argv) == 2 and argv[0] in ("--http", "--sse"):
         import uvicorn
 
-        uvicorn.run(http_app(os.environ.get("MAINTENANCE_TOKEN")), host="127.0.0.1", port=int(argv[1]))
+        app = (http_app if argv[0] == "--http" else sse_app)(os.environ.get("MAINTENANCE_TOKEN"))
+        uvicorn.run(app, host="127.0.0.1", port=int(argv[1]))
         return
     if argv:
-        sys.exit(f"usage: {sys.argv[0]} [--http PORT]")
+        sys.exit(f"usage: {sys.argv[0]} [--http PORT | --sse PORT]")
     build_server().run()
 
 

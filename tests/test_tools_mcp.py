@@ -27,7 +27,7 @@ import uvicorn
 from mcp.types import CallToolResult, ImageContent, TextContent, Tool, ToolAnnotations
 
 from chat.tools import MAX_RESULT_CHARS, ToolConfigError, ToolHub, ToolResult, ToolSpec, parse_config, shared_hub
-from chat.tools.config import HttpServer, StdioServer
+from chat.tools.config import HttpServer, SseServer, StdioServer
 from chat.tools.spec import cap, function_name, result_text
 
 pytestmark = pytest.mark.slow  # MCP servers run as subprocesses and over HTTP
@@ -104,19 +104,28 @@ def hub(server_log: Path) -> Iterator[ToolHub]:
     hub.close()
 
 
-@pytest.fixture(scope="module")
-def http_url() -> Iterator[str]:
+def serve(app: Any, path: str) -> Iterator[str]:
+    """`app` on a free port of 127.0.0.1 in a thread, for the length of the fixture; its URL ending in `path`."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app = demo_module().http_app(TOKEN)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     assert wait_for(lambda: server.started), "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}/mcp"
+    yield f"http://127.0.0.1:{port}{path}"
     server.should_exit = True
     thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def http_url() -> Iterator[str]:
+    yield from serve(demo_module().http_app(TOKEN), "/mcp")
+
+
+@pytest.fixture(scope="module")
+def sse_url() -> Iterator[str]:
+    yield from serve(demo_module().sse_app(TOKEN), "/sse")
 
 
 # --- config ---
@@ -151,6 +160,18 @@ def test_config_reads_both_kinds_and_their_options() -> None:
     assert list(parse_config({"servers": {"vs": {"url": "http://127.0.0.1/mcp"}}}).enabled()) == ["vs"]
 
 
+def test_config_tells_the_older_sse_transport_by_its_type_or_its_path() -> None:
+    servers = {
+        "typed": {"url": "https://h/events", "type": "sse"},
+        "by_path": {"url": "https://h/v1/sse?x=1"},
+        "streamable": {"url": "https://h/mcp"},
+        "said_http": {"url": "https://h/sse", "type": "streamable-http"},
+    }
+    parsed = parse_config({"mcpServers": servers}).servers
+    sse = {name for name, server in parsed.items() if isinstance(server, SseServer)}
+    assert sse == {"typed", "by_path"} and all(isinstance(server, HttpServer) for server in parsed.values())
+
+
 @pytest.mark.parametrize(
     ("data", "english", "spanish"),
     [
@@ -158,7 +179,7 @@ def test_config_reads_both_kinds_and_their_options() -> None:
         ({"mcpServers": {"a": {"args": []}}}, 'mcpServers.a: give either "command"', 'indica "command"'),
         ({"mcpServers": {"a": {"command": "x", "url": "http://h"}}}, "give either", "uno de los dos"),
         ({"mcpServers": {"a": {"url": "ftp://h"}}}, "mcpServers.a.url: the url must start", "debe empezar"),
-        ({"mcpServers": {"a": {"url": "http://h", "type": "sse"}}}, "SSE servers are not supported", "SSE"),
+        ({"mcpServers": {"a": {"url": "ftp://h/sse", "type": "sse"}}}, "mcpServers.a.url: the url must", "empezar"),
         (
             {"mcpServers": {"a": {"command": "x", "env": {"GROQ_API_KEY": "k"}}}},
             "env may not set GROQ_API_KEY",
@@ -417,6 +438,23 @@ def test_http_server_with_headers(http_url: str) -> None:
             stranger.error_text() == f"{http_url} refused the credentials (HTTP 401); check this server's "
             "headers in the config"
         )
+
+
+def test_a_server_on_the_older_sse_transport_lists_and_runs_its_tools(sse_url: str) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    servers = {
+        "plant": {"url": sse_url, "headers": auth},  # a path ending in /sse says which transport
+        "typed": {"url": sse_url.removesuffix("/sse") + "/sse/", "type": "SSE", "headers": auth},
+        "stranger": {"url": sse_url},
+    }
+    with ToolHub(parse_config({"mcpServers": servers})) as hub:
+        assert {"plant__equipment_status", "typed__equipment_status"} <= {spec.function for spec in hub.tools()}
+        result = hub.call("plant__equipment_status", {"equipment_id": "UMA-002"})
+        assert result.status == "ok" and json.loads(result.text)["alarm"] == "filter pressure drop high"
+        assert hub.call("typed__equipment_status", {"equipment_id": "UMA-002"}).status == "ok"
+        stranger = {s.name: s for s in hub.servers()}["stranger"]
+        assert stranger.state == "down"
+        assert stranger.error_text().startswith(f"{sse_url} refused the credentials (HTTP 401)")
 
 
 @pytest.mark.slow

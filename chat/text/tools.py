@@ -30,10 +30,6 @@ TEXT: Table = {
         "en": "the url must start with http:// or https://",
         "es": "la url debe empezar por http:// o https://",
     },
-    "tools.cfg.sse": {
-        "en": "SSE servers are not supported; use the server's streamable HTTP endpoint",
-        "es": "no se admiten servidores SSE; usa el punto de acceso HTTP streamable del servidor",
-    },
     "tools.cfg.env": {
         "en": "env may not set {name}: Charla's keys and settings never reach a tool server",
         "es": "env no puede fijar {name}: las claves y ajustes de Charla nunca llegan a un servidor de herramientas",

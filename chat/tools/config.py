@@ -4,10 +4,13 @@
 {"mcpServers": {
   "maintenance": {"command": "python", "args": ["examples/maintenance_server.py"], "env": {}, "cwd": null,
                   "tools": ["equipment_status"], "autoApprove": ["equipment_status"], "timeout": 30},
-  "remote": {"url": "https://example.com/mcp", "headers": {"Authorization": "Bearer …"}}}}
+  "remote": {"url": "https://example.com/mcp", "headers": {"Authorization": "Bearer …"}},
+  "older": {"url": "https://example.com/sse", "type": "sse"}}}
 ```
 
-Keys other clients add (`type`, `disabled`, `description`, …) are accepted; `disabled: true` skips a server.
+A `url` is a streamable-HTTP server, or one on the older HTTP+SSE transport when `type` is `"sse"` or, with no
+`type`, when the URL's path ends in `/sse` (the convention of such servers). Keys other clients add (`disabled`,
+`description`, …) are accepted; `disabled: true` skips a server.
 A bare `python` or `python3` command runs Charla's own interpreter, so the example works from the repo whether or
 not the virtualenv is activated; any other command is looked up on PATH. Relative paths (`args`, `cwd`) are
 relative to Charla's working directory. Values are taken literally: no `${VAR}` expansion.
@@ -19,6 +22,7 @@ import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -29,7 +33,6 @@ from pydantic import (
     Tag,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -97,23 +100,23 @@ class HttpServer(_Server):
         return url
 
 
+class SseServer(HttpServer):
+    """A server Charla reaches over the older HTTP+SSE transport (a GET event stream, messages POSTed beside it)."""
+
+
 def _kind(entry: Any) -> str | None:
     if not isinstance(entry, dict) or ("command" in entry) == ("url" in entry):
         return None
-    if str(entry.get("type", "")).lower() == "sse":
+    if "command" in entry:
+        return "stdio"
+    kind = str(entry.get("type") or "").lower()
+    if kind == "sse" or (not kind and urlsplit(str(entry["url"])).path.rstrip("/").endswith("/sse")):
         return "sse"
-    return "stdio" if "command" in entry else "http"
-
-
-class _Sse(BaseModel):
-    @model_validator(mode="before")
-    @classmethod
-    def _refuse(cls, value: Any) -> Any:
-        raise PydanticCustomError("sse", "SSE servers are not supported")
+    return "http"
 
 
 ServerConfig = Annotated[
-    Annotated[StdioServer, Tag("stdio")] | Annotated[HttpServer, Tag("http")] | Annotated[_Sse, Tag("sse")],
+    Annotated[StdioServer, Tag("stdio")] | Annotated[HttpServer, Tag("http")] | Annotated[SseServer, Tag("sse")],
     Discriminator(
         _kind,
         custom_error_type="server_kind",
@@ -196,7 +199,6 @@ def parse_config(data: Any, path: str | Path = "<config>") -> ToolsConfig:
 _OWN_PROBLEMS = {
     "server_kind": "tools.cfg.kind",
     "url_scheme": "tools.cfg.url",
-    "sse": "tools.cfg.sse",
     "protected_env": "tools.cfg.env",
     "empty_name": "tools.cfg.name",
     "no_servers": "tools.cfg.no_servers",

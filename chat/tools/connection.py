@@ -20,13 +20,14 @@ from urllib.parse import urlsplit
 import anyio
 import httpx2
 from mcp import ClientSession, MCPError, StdioServerParameters
+from mcp.client.sse import sse_client
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.dispatcher import ProgressFnT
 from mcp.types import CONNECTION_CLOSED, REQUEST_TIMEOUT, CallToolResult, PaginatedRequestParams, Tool
 
 from chat.text import Sentence
-from chat.tools.config import HttpServer, StdioServer, is_protected
+from chat.tools.config import HttpServer, SseServer, StdioServer, is_protected
 from chat.tools.stderr import StderrTail
 from chat.tools.texts import seconds, sentence
 
@@ -182,6 +183,8 @@ class Connection:
     def _transport(self) -> contextlib.AbstractAsyncContextManager[Streams]:
         if isinstance(self.config, StdioServer):
             return self._stdio(self.config)
+        if isinstance(self.config, SseServer):
+            return self._sse(self.config)
         return self._http(self.config)
 
     @contextlib.asynccontextmanager
@@ -198,16 +201,31 @@ class Connection:
 
     @contextlib.asynccontextmanager
     async def _http(self, config: HttpServer) -> AsyncIterator[Streams]:
+        # The SDK's own defaults: a long read timeout, because a server may hold a response stream open.
+        timeout = httpx2.Timeout(30.0, read=300.0)
+        async with self._http_client(dict(config.headers), timeout) as http:
+            async with streamable_http_client(config.url, http_client=http) as streams:
+                yield streams
+
+    @contextlib.asynccontextmanager
+    async def _sse(self, config: SseServer) -> AsyncIterator[Streams]:
+        factory = self._http_client
+        async with sse_client(config.url, dict(config.headers), 30.0, httpx_client_factory=factory) as streams:
+            yield streams
+
+    def _http_client(
+        self,
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        """The HTTP client of an HTTP or SSE server: notes the status of a refused request, for the reason shown."""
+
         async def remember(response: httpx2.Response) -> None:
             if response.status_code >= 400:
                 self._http_status = response.status_code
 
-        # The SDK's own defaults: a long read timeout, because a server may hold a response stream open.
-        timeout = httpx2.Timeout(30.0, read=300.0)
-        hooks = {"response": [remember]}
-        async with httpx2.AsyncClient(headers=dict(config.headers), timeout=timeout, event_hooks=hooks) as http:
-            async with streamable_http_client(config.url, http_client=http) as streams:
-                yield streams
+        return httpx2.AsyncClient(headers=headers, timeout=timeout, auth=auth, event_hooks={"response": [remember]})
 
     def _describe(self, exc: BaseException) -> Sentence:
         config = self.config
