@@ -221,6 +221,17 @@ def test_client_going_away_cancels_the_upstream(server: LiveServer, upstream: Fa
     assert upstream.wait_disconnect(timeout=5), "the upstream request was not closed"
 
 
+def test_client_going_away_while_the_request_is_opened_cancels_the_upstream(
+    server: LiveServer, upstream: FakeUpstream
+) -> None:
+    """The reply starts relaying on the thread that sent it, before the response is written: a client that left
+    during the provider's wait must still close the upstream request, not leave a 10-second reply running."""
+    upstream.script(Script(text=" ".join(f"w{i}" for i in range(200)), delay=0.05, first_delay=1.0))
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{server.url}/api/chat", json=body("long"), timeout=httpx.Timeout(30, read=0.3))
+    assert upstream.wait_disconnect(timeout=5), "the upstream request was not closed"
+
+
 def test_local_client_cannot_rotate_its_ip_through_forwarded_for(server: LiveServer, upstream: FakeUpstream) -> None:
     remaining = []
     for spoof in ("8.8.8.8", "9.9.9.9", "1.0.0.1"):
