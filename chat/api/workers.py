@@ -186,7 +186,7 @@ async def run_blocking(func: Callable[[], T], then: Callable[[T], None] | None =
         if then is not None:
             context.run(then, result)
 
-    _workers.submit(partial(context.run, func), done, follow)
+    _workers.submit(partial(context.run, func), done, None if then is None else follow)
     cancelled: BaseException | None = None
     with anyio.CancelScope(shield=True):  # anyio's cancellation waits outside; asyncio's own is held back here
         while not future.done():
