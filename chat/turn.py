@@ -78,9 +78,13 @@ class Turn:
             store,
             caller,
         )
-        self.writer = persist.ReplyWriter(store, session, msg)
+        self._ticks = paced(reply)  # reading starts now, while the reply row opens and the page draws
+        try:
+            self.writer = persist.ReplyWriter(store, session, msg)
+        except BaseException:  # the store failed: nobody will read this reply, so it must not go on upstream
+            reply.cancel()
+            raise
         self.failure: ChatError | None = None
-        self._ticks = paced(reply)  # reading starts now, while the page draws what comes before the reply
 
     @classmethod
     def start(cls, session: ChatSession, caller: Caller, store: Store, owner: str | None) -> Turn | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,23 @@ def test_stop_keeps_what_arrived_and_closes_the_upstream(inprocess: InProcess, s
     assert chat.stale  # the page reruns to show the mark
     assert inprocess.wait_disconnect(timeout=3)
     assert stored(store, chat)[-1] == ("assistant", reply.text, "stopped")
+
+
+def test_a_store_that_refuses_the_reply_row_closes_the_upstream_request(inprocess: InProcess, tmp_path: Path) -> None:
+    path = tmp_path / "charla.db"
+    store = Store(path)
+    with sqlite3.connect(path) as db:  # the database refuses the reply's row, as a full disk would
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.role = 'assistant'"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    inprocess.script(Script(chunks=[f"w{i} " for i in range(200)], delay=0.01))
+    chat = ChatSession()
+    chat.submit("tell me a long story")
+    with pytest.raises(Exception, match="disk is full"):
+        Turn.start(chat, CALLER, store, None)
+    assert inprocess.wait_disconnect(timeout=3)  # nobody reads this reply, so it does not run on upstream
+    assert stored(store, chat) == [("user", "tell me a long story", "finished")]
 
 
 def test_an_error_before_any_text_stays_with_the_message_and_retry_works(inprocess: InProcess, store: Store) -> None:
