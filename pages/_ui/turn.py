@@ -104,9 +104,10 @@ def run_pending(
 ) -> None:
     """Send the pending user message and stream the reply into a bubble; errors stay with the message.
 
-    `history` draws the conversation so far (into a container above). With a turn to run it is drawn after the
-    reply's first draw (its first text, or the first heartbeat while the provider is silent): until then the
-    browser still shows the history of the previous run, and the first token does not wait for it."""
+    `history` draws the conversation so far (into a container above). With a turn to run it is drawn at the draw
+    after the reply's first content (or after two silent heartbeats, or at the end): until then the browser still
+    shows the history of the previous run. The first token neither waits for it on the server nor shares the
+    browser's render with it (a history redrawn in the same render held the first token back by ~20 ms)."""
     if chat.pending is None:
         if history is not None:
             history()
@@ -131,15 +132,18 @@ def run_pending(
 
 
 def _stream(turn: Turn, lang: Lang, history: Callable[[], None] | None) -> None:
-    """The reply as it streams: thinking, tool steps and text; the history is drawn after the first draw."""
+    """The reply as it streams: thinking, tool steps and text; then the history (see `run_pending`)."""
     if turn.msg.via:
         st.caption(f":material/swap_horiz: {transcript.said(turn.msg.via, lang)}")
     thinking, tools, box = _Thinking(st.container(), lang), steps.Live(st.container(), lang), st.empty()
-    for tick in turn.ticks():
+    shown = False  # has the reply drawn anything yet (text, thinking or a tool step)
+    for n, tick in enumerate(turn.ticks()):
+        first = not shown and bool(turn.reply.text or turn.reply.reasoning or turn.steps)
         thinking.show(turn, tick.done)
         tools.show(turn.steps)
         if turn.reply.text or tick.done:
             box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
-        if history is not None:
+        shown = shown or first
+        if history is not None and (tick.done or (n > 0 and not first)):
             history()
             history = None
