@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -101,3 +102,49 @@ def test_groq_request_stays_under_its_base64_cap(upstream: FakeUpstream) -> None
     total = sum(len(p["image_url"]["url"].split(",", 1)[1]) for p in content if p["type"] == "image_url")
     assert len([p for p in content if p["type"] == "image_url"]) == 3
     assert total <= 4 * 1024 * 1024
+
+
+def test_groq_receives_exactly_what_the_sdks_create_would_send(upstream: FakeUpstream) -> None:
+    """Charla posts the chat body through the Groq client as it is; the SDK's `create` would first walk it against
+    its types. Same request either way: body, path and the SDK's own headers."""
+    from groq import Groq
+    from pydantic import SecretStr
+
+    from chat.providers import get_provider
+
+    wire: list[dict[str, Any]] = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": [{"type": "text", "text": "what is this?"}, *_image_part()]},
+        {"role": "assistant", "content": "", "tool_calls": [_CALL]},
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"status": "ok"}'},
+    ]
+    params = {"temperature": 0.4, "max_completion_tokens": 64, "reasoning_effort": "low", "tools": [_TOOL]}
+    provider = get_provider("groq", SecretStr("test-key"), base_url=upstream.url)
+    provider.open(wire, model="openai/gpt-oss-20b", params=params, timeout=5).close()
+    client = Groq(api_key="test-key", base_url=upstream.url, max_retries=0)
+    sdk = client.chat.completions.create(
+        model="openai/gpt-oss-20b",
+        messages=wire,  # type: ignore[arg-type]
+        stream=True,
+        extra_body={"stream_options": {"include_usage": True}},
+        **params,  # type: ignore[arg-type]
+    )
+    sdk.close()
+    ours, theirs = upstream.chat_requests("groq")
+    assert (ours.path, ours.body) == (theirs.path, theirs.body)
+    same = ("authorization", "content-type", "accept", "user-agent", "x-stainless-lang", "x-stainless-package-version")
+    assert {h: ours.headers.get(h) for h in same} == {h: theirs.headers.get(h) for h in same}
+
+
+_CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"id": "UMA-001"}'}}
+_TOOL = {
+    "type": "function",
+    "function": {"name": "lookup", "description": "Find an order", "parameters": {"type": "object", "properties": {}}},
+}
+
+
+def _image_part() -> list[dict[str, Any]]:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 120, 200)).save(buf, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return [{"type": "image_url", "image_url": {"url": url}}]
