@@ -258,11 +258,17 @@ async def main_async(args: argparse.Namespace) -> int:
         fake.wait(timeout=10)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def load_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The options every load benchmark shares: how many streams, how long, and the upstream's pace."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--streams", type=int, default=100)
     parser.add_argument("--tokens", type=int, default=500)
     parser.add_argument("--delay", type=float, default=0.01, help="seconds between upstream chunks")
+    return parser
+
+
+def main() -> int:
+    parser = load_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="baseline + relayed rounds against one server")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="run bench/soak.py for SECONDS instead")
     args = parser.parse_args()

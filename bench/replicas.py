@@ -190,10 +190,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--streams", type=int, default=100)
-    parser.add_argument("--tokens", type=int, default=500)
-    parser.add_argument("--delay", type=float, default=0.01, help="seconds between upstream chunks")
+    parser = api_load.load_parser(__doc__)
     parser.add_argument("--writes", type=int, default=300, help="message writes timed per engine")
     parser.add_argument("--checks", type=int, default=2000, help="rate-limit checks timed per backend")
     os.chdir(ROOT)

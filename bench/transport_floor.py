@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api_load import prompt, start_fake  # noqa: E402
+from api_load import load_parser, prompt, start_fake  # noqa: E402
 
 from chat.providers.sse import PacedReads, read_sse  # noqa: E402
 
@@ -65,10 +65,7 @@ def measure(client: Any, args: argparse.Namespace, how: str) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--streams", type=int, default=100)
-    parser.add_argument("--tokens", type=int, default=500)
-    parser.add_argument("--delay", type=float, default=0.01, help="seconds between upstream chunks")
+    parser = load_parser(__doc__)
     parser.add_argument("--pace", type=float, default=0.05, help="seconds between two reads (0: unpaced)")
     args = parser.parse_args()
     import groq
