@@ -41,6 +41,11 @@ def test_reply_streams_in_the_page(page: Any, server: LiveServer, fake: FakeUpst
     shot(page, "browser_stream")
 
 
+def in_messages(page: Any, text: str) -> Any:
+    """The last chat message showing `text` (the context inspector, hidden in its expander, lists it too)."""
+    return page.locator('[data-testid="stChatMessage"]').get_by_text(text).last
+
+
 SHOWN = """() => [...document.querySelectorAll('[data-testid="stChatMessage"]')]
   .map(e => e.innerText.split('\\n').find(line => /(asked|told) \\w+/.test(line)) || '')
   .filter(Boolean)"""
@@ -53,18 +58,18 @@ def test_the_conversation_stays_on_screen_while_the_provider_is_silent(
     for n in ("one", "two"):
         fake.script(Script(text=f"told {n}"))
         type_and_send(page, f"asked {n}")
-        page.get_by_text(f"told {n}").last.wait_for(timeout=15_000)
+        in_messages(page, f"told {n}").wait_for(timeout=15_000)
         settle(page)
     fake.script(Script(text="told three", first_delay=2.0))
     type_and_send(page, "asked three")
-    page.get_by_text("asked three").last.wait_for(timeout=15_000)
+    in_messages(page, "asked three").wait_for(timeout=15_000)
     seen = []
     for _ in range(12):  # about 1.2 s of the provider's silence
         seen.append(page.evaluate(SHOWN))
         page.wait_for_timeout(100)
     everything = ["asked one", "told one", "asked two", "told two", "asked three"]
     assert all(shown == everything for shown in seen), seen  # nothing missing, nothing out of order
-    page.get_by_text("told three").last.wait_for(timeout=15_000)
+    in_messages(page, "told three").wait_for(timeout=15_000)
     settle(page)
     assert page.evaluate(SHOWN) == [*everything, "told three"]
 
