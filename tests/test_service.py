@@ -149,6 +149,24 @@ def test_stream_cut_midway_keeps_partial_text(upstream: FakeUpstream, vendor: st
     assert "broke off" in info.value.message("en")
 
 
+def test_the_next_reply_comes_over_the_same_connection(upstream: FakeUpstream, vendor: str) -> None:
+    """A finished reply hands its connection back: the next message pays no new TCP and TLS handshake."""
+    for text in ("one", "two", "three"):
+        assert "".join(d.text for d in ask(vendor, text)) == f"Echo: {text}"
+    assert len({sent.peer_port for sent in upstream.chat_requests(vendor)}) == 1
+
+
+def test_a_body_left_open_after_done_still_ends_the_reply(upstream: FakeUpstream, vendor: str) -> None:
+    upstream.script(Script(chunks=["all ", "there"], hold_after_done=10))
+    started = time.monotonic()
+    reply = ask(vendor, "hi")
+    assert [d.text for d in reply] == ["all ", "there"]
+    assert reply.outcome == "finished" and time.monotonic() - started < 5
+    assert "".join(d.text for d in ask(vendor, "again")) == "Echo: again"  # on a new connection
+    first, second = upstream.chat_requests(vendor)
+    assert first.peer_port != second.peer_port
+
+
 def test_cancel_closes_the_upstream_and_keeps_what_arrived(upstream: FakeUpstream, vendor: str) -> None:
     upstream.script(Script(chunks=[f"w{i} " for i in range(50)], delay=0.05))
     reply = ask(vendor, "hi")

@@ -24,7 +24,8 @@ def read_sse(response: Any) -> Iterator[tuple[str | None, Any]]:
     """
     event: str | None = None
     data: list[bytes] = []
-    for line in _lines(response.iter_bytes()):
+    chunks = response.iter_bytes()
+    for line in _lines(chunks):
         if line:
             name, _, value = line.partition(b":")
             value = value[1:] if value.startswith(b" ") else value
@@ -36,11 +37,47 @@ def read_sse(response: Any) -> Iterator[tuple[str | None, Any]]:
         if data:
             payload = b"\n".join(data)
             if payload.strip() == b"[DONE]":
+                _finish_body(response, chunks)
                 return
             yield event, json.loads(payload.decode("utf-8", "replace"))
         event, data = None, []
     if data and b"\n".join(data).strip() != b"[DONE]":
         yield event, json.loads(b"\n".join(data).decode("utf-8", "replace"))
+
+
+AFTER_DONE_SECONDS = 0.5
+"""How long the body's end may take to arrive after `data: [DONE]` before the connection is given up."""
+AFTER_DONE_BYTES = 65_536
+
+
+def _finish_body(response: Any, chunks: Iterator[bytes]) -> None:
+    """Read the body's end after `[DONE]`, so that the connection goes back to the client's pool.
+
+    A body closed before its end takes its connection with it, and the next request to the provider pays a new
+    TCP and TLS handshake: for every message, every tool step and every API request of a shared key. The end
+    normally comes with `[DONE]`; it is read unpaced, for at most `AFTER_DONE_SECONDS` in all, and an upstream
+    that keeps the body open longer, or sends more than `AFTER_DONE_BYTES`, loses its connection as before.
+    """
+    network: Any = getattr(response, "extensions", {}).get("network_stream")
+    read = getattr(type(network), "read", None)  # the stream class's own read, under any pacing
+    if network is None or read is None or not hasattr(network, "__dict__"):
+        return
+    paced = network.__dict__.get("read")
+    deadline = time.monotonic() + AFTER_DONE_SECONDS
+    network.read = lambda max_bytes, timeout=None: read(network, max_bytes, max(0.001, deadline - time.monotonic()))
+    received = 0
+    try:
+        for chunk in chunks:
+            received += len(chunk)
+            if received > AFTER_DONE_BYTES or time.monotonic() > deadline:
+                return
+    except Exception:  # each SDK's own httpx raises its own timeout; the body is unfinished, so it is closed
+        return
+    finally:
+        if paced is None:
+            del network.read
+        else:
+            network.read = paced
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:

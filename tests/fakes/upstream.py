@@ -54,6 +54,8 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     received_at: float
+    peer_port: int = 0
+    """The client's port: two requests with the same one came over the same (kept-alive) connection."""
 
     @property
     def messages(self) -> list[Any]:
@@ -92,6 +94,8 @@ class Script:
     retry_after: int | None = None
     stall_after: int | None = None
     stall_seconds: float = 30.0
+    hold_after_done: float = 0.0
+    """Seconds the body stays open after `data: [DONE]` before its terminating chunk."""
     drop_after: int | None = None
     error_after: int | None = None
     usage: tuple[int, int] | None = None
@@ -492,7 +496,13 @@ class _Handler(BaseHTTPRequestHandler):
             return
         vendor = GROQ if path.startswith("/openai/") else MISTRAL
         rec = Recorded(
-            vendor, self.command, path, {k.lower(): v for k, v in self.headers.items()}, _parse(raw), time.monotonic()
+            vendor,
+            self.command,
+            path,
+            {k.lower(): v for k, v in self.headers.items()},
+            _parse(raw),
+            time.monotonic(),
+            self.client_address[1],
         )
         generation, count = self.fake._record(rec)
         base = {
@@ -594,6 +604,9 @@ class _Handler(BaseHTTPRequestHandler):
             if outcome is not None:
                 self._abandon(rec, generation, outcome)
                 return
+        if script.hold_after_done and (outcome := self._wait(script.hold_after_done)) is not None:
+            self._abandon(rec, generation, outcome)
+            return
         self._write_chunk(b"")
 
     def _act(self, kind: str, arg: Any) -> str | None:
