@@ -416,6 +416,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes both vendors' endpoints; one instance per connection (keep-alive aware)."""
 
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # as the vendors' servers do: a small write on a kept-alive connection goes at once
     server: _Server
 
     def setup(self) -> None:
