@@ -156,6 +156,31 @@ def test_the_next_reply_comes_over_the_same_connection(upstream: FakeUpstream, v
     assert len({sent.peer_port for sent in upstream.chat_requests(vendor)}) == 1
 
 
+def test_more_than_a_hundred_replies_on_one_key_all_stream_at_once(
+    upstream: FakeUpstream, vendor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared key's 101st concurrent reply starts at once, rather than waiting for another reply to end."""
+    monkeypatch.setenv("CHARLA_RATE_LIMIT", "1000/60")
+    monkeypatch.setenv("CHARLA_IP_RATE_LIMIT", "1000/60")
+    count = 120
+    all_started = threading.Barrier(count, timeout=20)
+    texts: list[str] = []
+
+    def one(n: int) -> None:
+        deltas = iter(ask(vendor, f"reply {n}", caller=Caller(session=f"s{n}", ip="127.0.0.1")))
+        first = next(deltas).text
+        all_started.wait()  # no reply ends before every one of them has its first delta
+        texts.append(first + "".join(d.text for d in deltas))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not all_started.broken
+    assert sorted(texts) == sorted(f"Echo: reply {n}" for n in range(count))
+
+
 def test_a_body_left_open_after_done_still_ends_the_reply(upstream: FakeUpstream, vendor: str) -> None:
     upstream.script(Script(chunks=["all ", "there"], hold_after_done=10))
     started = time.monotonic()

@@ -24,6 +24,11 @@ from pydantic import SecretStr
 from chat.config import Provider, key_digest
 
 MAX_CLIENTS = 64
+MAX_CONNECTIONS = 1000
+"""Connections one client may hold open, one per reply streaming at that moment. The SDKs' default of 100 made
+the 101st reply on a shared key wait, in silence, for another reply to end (or for the timeout)."""
+IDLE_CONNECTIONS = 100
+"""Finished replies' connections kept for the next request (each saves a TCP and TLS handshake)."""
 T = TypeVar("T")
 
 
@@ -72,17 +77,29 @@ def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             base_url=base_url,
             max_retries=0,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            http_client=groq.DefaultHttpxClient(
+                limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=IDLE_CONNECTIONS)
+            ),
         ),
     )
 
 
 def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
     """A `mistralai` client for `key` on `base_url` (None: Mistral's host)."""
+    import httpx2
     from mistralai.client import Mistral
 
     return CLIENTS.get(
         ("mistral", key_digest(key), base_url, timeout),
-        lambda: Mistral(api_key=key.get_secret_value(), server_url=base_url, timeout_ms=int(timeout * 1000)),
+        lambda: Mistral(
+            api_key=key.get_secret_value(),
+            server_url=base_url,
+            timeout_ms=int(timeout * 1000),
+            client=httpx2.Client(  # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits
+                follow_redirects=True,
+                limits=httpx2.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=IDLE_CONNECTIONS),
+            ),
+        ),
     )
 
 
