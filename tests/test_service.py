@@ -150,8 +150,10 @@ def test_stream_cut_midway_keeps_partial_text(upstream: FakeUpstream, vendor: st
 
 
 def test_the_next_reply_comes_over_the_same_connection(upstream: FakeUpstream, vendor: str) -> None:
-    """A finished reply hands its connection back: the next message pays no new TCP and TLS handshake."""
-    for text in ("one", "two", "three"):
+    """A finished reply hands its connection back: the next message, even after a person's pause longer than the
+    SDKs' own 5 s keep-alive, pays no new TCP and TLS handshake."""
+    for text, pause in (("one", 0.0), ("two", 5.5), ("three", 0.0)):
+        time.sleep(pause)
         assert "".join(d.text for d in ask(vendor, text)) == f"Echo: {text}"
     assert len({sent.peer_port for sent in upstream.chat_requests(vendor)}) == 1
 

@@ -29,6 +29,10 @@ MAX_CONNECTIONS = 1000
 the 101st reply on a shared key wait, in silence, for another reply to end (or for the timeout)."""
 IDLE_CONNECTIONS = 100
 """Finished replies' connections kept for the next request (each saves a TCP and TLS handshake)."""
+IDLE_SECONDS = 60.0
+"""How long an idle connection is kept: long enough for a person's next message (the SDKs keep one 5 s), well
+under the 400 s after which Cloudflare, in front of Groq, closes idle HTTP/1.1 connections. A connection the
+provider closed sooner is seen closed and replaced before it is used."""
 T = TypeVar("T")
 
 
@@ -78,7 +82,11 @@ def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             max_retries=0,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             http_client=groq.DefaultHttpxClient(
-                limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=IDLE_CONNECTIONS)
+                limits=httpx.Limits(
+                    max_connections=MAX_CONNECTIONS,
+                    max_keepalive_connections=IDLE_CONNECTIONS,
+                    keepalive_expiry=IDLE_SECONDS,
+                )
             ),
         ),
     )
@@ -97,7 +105,11 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             timeout_ms=int(timeout * 1000),
             client=httpx2.Client(  # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits
                 follow_redirects=True,
-                limits=httpx2.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=IDLE_CONNECTIONS),
+                limits=httpx2.Limits(
+                    max_connections=MAX_CONNECTIONS,
+                    max_keepalive_connections=IDLE_CONNECTIONS,
+                    keepalive_expiry=IDLE_SECONDS,
+                ),
             ),
         ),
     )
