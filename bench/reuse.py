@@ -11,6 +11,9 @@ reads the reply through Charla's reader (`ProviderStream`), alternating two ways
 Printed: the medians of the time to first delta and of this process's CPU per request (both sides run in this
 process, so the CPU includes the server's half of each handshake), and their ratio. On 127.0.0.1 the round trips
 cost nothing; a real provider adds two of them (TCP, then TLS 1.3) to every new connection, on top of this.
+
+Then (groq, plain HTTP) what idle connections cost: CPU per request after a burst of 100 concurrent replies left
+its connections in the pool, with Charla's client (at most `IDLE_CONNECTIONS` kept) and with one that keeps 100.
 """
 
 from __future__ import annotations
@@ -97,6 +100,34 @@ def one(provider: str, sdk: Any, reuse: bool) -> tuple[float, float]:
     return first or 0.0, time.process_time() - cpu
 
 
+def after_burst(idle: int) -> tuple[int, float]:
+    """Idle connections left by a burst of 100 concurrent replies, and the CPU ms per request after it."""
+    import threading
+
+    from pydantic import SecretStr
+
+    from chat.providers import clients
+    from tests.fakes import Script
+
+    clients.CLIENTS.clear()
+    clients.IDLE_CONNECTIONS, kept = idle, clients.IDLE_CONNECTIONS
+    try:
+        with FakeUpstream() as up:
+            sdk = clients.groq_client(SecretStr("bench-key"), up.url, 30.0)
+            up.script(*[Script(text="a burst", delay=0.2)] * 100)
+            burst = [threading.Thread(target=one, args=("groq", sdk, True)) for _ in range(100)]
+            for thread in burst:
+                thread.start()
+            for thread in burst:
+                thread.join()
+            pooled = len(sdk._client._transport._pool.connections)
+            cpu = statistics.median(one("groq", sdk, True)[1] for _ in range(200)) * 1000
+    finally:
+        clients.IDLE_CONNECTIONS = kept
+        clients.CLIENTS.clear()
+    return pooled, cpu
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=100)
@@ -131,6 +162,11 @@ def main() -> int:
         f"ratio reused/new: first delta {medians[True][0] / medians[False][0]:.2f}, "
         f"CPU {medians[True][1] / medians[False][1]:.2f}"
     )
+    from chat.providers.clients import IDLE_CONNECTIONS
+
+    for idle in (IDLE_CONNECTIONS, 100):
+        pooled, cpu = after_burst(idle)
+        print(f"after a burst of 100, {pooled:3d} idle connections kept: CPU {cpu:.2f} ms per request")
     return 0
 
 
