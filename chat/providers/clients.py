@@ -31,9 +31,9 @@ IDLE_CONNECTIONS = 10
 """Finished replies' connections kept for the next requests (each saves a TCP and TLS handshake). Few: the pool
 looks at every idle connection on every request, and 100 of them cost each request 4 ms of CPU."""
 IDLE_SECONDS = 60.0
-"""How long an idle connection is kept: long enough for a person's next message (the SDKs keep one 5 s), well
-under the 400 s after which Cloudflare, in front of Groq, closes idle HTTP/1.1 connections. A connection the
-provider closed sooner is seen closed and replaced before it is used."""
+"""How long an idle connection is kept: long enough for a person's next message (the SDKs keep one 5 s), and
+well under the idle limits of the proxies APIs sit behind (Cloudflare's is 400 s). A connection the provider
+closed sooner is seen closed, and replaced, before it is used."""
 T = TypeVar("T")
 
 
