@@ -136,6 +136,37 @@ def test_groq_receives_exactly_what_the_sdks_create_would_send(upstream: FakeUps
     assert {h: ours.headers.get(h) for h in same} == {h: theirs.headers.get(h) for h in same}
 
 
+def test_mistral_receives_exactly_what_the_sdk_sends_from_plain_dicts(upstream: FakeUpstream) -> None:
+    """Charla hands mistralai the messages and tools as the SDK's own models (validated once per request) instead of
+    plain dicts (for which the SDK builds new model classes on every call). Same request either way."""
+    from mistralai.client import Mistral
+    from pydantic import SecretStr
+
+    from chat.providers import get_provider
+
+    url = _image_part()[0]["image_url"]["url"]
+    wire: list[dict[str, Any]] = [
+        {"role": "system", "content": "be brief"},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "what is this?"}, {"type": "image_url", "image_url": url}],
+        },
+        {"role": "assistant", "content": "", "tool_calls": [{**_CALL, "id": "abcDEF123"}]},
+        {"role": "tool", "tool_call_id": "abcDEF123", "name": "lookup", "content": '{"status": "ok"}'},
+        {"role": "user", "content": "and now?"},
+    ]
+    params = {"temperature": 0.4, "max_tokens": 64, "reasoning_effort": "high", "tools": [_TOOL], "tool_choice": "auto"}
+    provider = get_provider("mistral", SecretStr("test-key"), base_url=upstream.url)
+    provider.open(wire, model="mistral-medium-latest", params=params, timeout=5).close()
+    client = Mistral(api_key="test-key", server_url=upstream.url)
+    client.chat.stream(model="mistral-medium-latest", messages=wire, **params).response.close()  # type: ignore[arg-type]
+    ours, theirs = upstream.chat_requests("mistral")
+    assert (ours.path, ours.body) == (theirs.path, theirs.body)
+    assert ours.body["messages"][1]["content"][1] == {"type": "image_url", "image_url": url}
+    same = ("authorization", "content-type", "accept", "user-agent")
+    assert {h: ours.headers.get(h) for h in same} == {h: theirs.headers.get(h) for h in same}
+
+
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"id": "UMA-001"}'}}
 _TOOL = {
     "type": "function",

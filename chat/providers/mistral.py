@@ -17,12 +17,20 @@ from typing import Any
 
 import httpx2
 from mistralai.client import errors as mistral_errors
+from mistralai.client import models as mistral_models
+from pydantic import TypeAdapter
 
 from chat import errors
 from chat.catalog.overlay import NOT_CHAT
 from chat.catalog.spec import Listed, Reasoning
 from chat.providers.base import Provider, status_error
 from chat.schema import ImagePart
+
+MESSAGES: TypeAdapter[list[Any]] = TypeAdapter(list[mistral_models.ChatCompletionRequestMessage])
+TOOLS: TypeAdapter[list[Any]] = TypeAdapter(list[mistral_models.ChatCompletionRequestTool])
+"""The request's messages and tools as the SDK's own models, validated by adapters built once. Given plain dicts,
+`chat.stream` builds a new pydantic model class for each of them on every call (`create_model`) and validates
+through it: 2.8 ms of CPU per send with 11 short messages, more with long ones or with tools."""
 
 
 def _error_type(body: str | None) -> str | None:
@@ -92,7 +100,10 @@ class MistralProvider(Provider):
         return [_listed(card) for card in cards if hasattr(card, "capabilities")]
 
     def _send(self, wire: list[dict[str, Any]], model: str, params: dict[str, Any], timeout: float) -> Any:
-        stream = self.client.chat.stream(model=model, messages=wire, timeout_ms=int(timeout * 1000), **params)
+        if params.get("tools"):
+            params = {**params, "tools": TOOLS.validate_python(params["tools"])}
+        messages = MESSAGES.validate_python(wire)
+        stream = self.client.chat.stream(model=model, messages=messages, timeout_ms=int(timeout * 1000), **params)
         return stream.response
 
 
