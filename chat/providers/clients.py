@@ -37,6 +37,20 @@ closed sooner is seen closed, and replaced, before it is used."""
 T = TypeVar("T")
 
 
+def pool_limits(http: Any) -> Any:
+    """Charla's connection limits as `http.Limits` (`http`: httpx for groq, httpx2 for mistralai)."""
+    return http.Limits(
+        max_connections=MAX_CONNECTIONS, max_keepalive_connections=IDLE_CONNECTIONS, keepalive_expiry=IDLE_SECONDS
+    )
+
+
+def groq_timeout(seconds: float) -> Any:
+    """Groq's timeout for a call: `seconds` in all, at most 5 s of it to connect."""
+    import httpx
+
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))
+
+
 class ClientCache:
     """A small thread-safe LRU of SDK clients, each keyed by (vendor, key digest, host, timeout)."""
 
@@ -81,14 +95,8 @@ def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             api_key=key.get_secret_value(),
             base_url=base_url,
             max_retries=0,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            http_client=groq.DefaultHttpxClient(
-                limits=httpx.Limits(
-                    max_connections=MAX_CONNECTIONS,
-                    max_keepalive_connections=IDLE_CONNECTIONS,
-                    keepalive_expiry=IDLE_SECONDS,
-                )
-            ),
+            timeout=groq_timeout(timeout),
+            http_client=groq.DefaultHttpxClient(limits=pool_limits(httpx)),
         ),
     )
 
@@ -104,14 +112,8 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             api_key=key.get_secret_value(),
             server_url=base_url,
             timeout_ms=int(timeout * 1000),
-            client=httpx2.Client(  # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits
-                follow_redirects=True,
-                limits=httpx2.Limits(
-                    max_connections=MAX_CONNECTIONS,
-                    max_keepalive_connections=IDLE_CONNECTIONS,
-                    keepalive_expiry=IDLE_SECONDS,
-                ),
-            ),
+            # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits
+            client=httpx2.Client(follow_redirects=True, limits=pool_limits(httpx2)),
         ),
     )
 

@@ -12,6 +12,7 @@ from chat import errors
 from chat.catalog.overlay import NOT_CHAT
 from chat.catalog.spec import Listed, Reasoning
 from chat.providers.base import Provider, status_error
+from chat.providers.clients import groq_timeout
 from chat.schema import ImagePart
 
 CHAT_PATH = "/openai/v1/chat/completions"
@@ -93,7 +94,7 @@ class GroqProvider(Provider):
             CHAT_PATH,
             cast_to=ChatCompletion,
             body=body,
-            options={"timeout": httpx.Timeout(timeout, connect=min(timeout, 5.0))},
+            options={"timeout": groq_timeout(timeout)},
             stream=True,
             stream_cls=groq.Stream[ChatCompletionChunk],
         )

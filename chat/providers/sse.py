@@ -50,6 +50,11 @@ AFTER_DONE_SECONDS = 0.5
 AFTER_DONE_BYTES = 65_536
 
 
+def network_stream(response: Any) -> Any | None:
+    """The transport's network stream under an httpx response (httpcore's, with `read` and the socket), if any."""
+    return getattr(response, "extensions", {}).get("network_stream")
+
+
 def _finish_body(response: Any, chunks: Iterator[bytes]) -> None:
     """Read the body's end after `[DONE]`, so that the connection goes back to the client's pool.
 
@@ -58,7 +63,7 @@ def _finish_body(response: Any, chunks: Iterator[bytes]) -> None:
     normally comes with `[DONE]`; it is read unpaced, for at most `AFTER_DONE_SECONDS` in all, and an upstream
     that keeps the body open longer, or sends more than `AFTER_DONE_BYTES`, loses its connection as before.
     """
-    network: Any = getattr(response, "extensions", {}).get("network_stream")
+    network = network_stream(response)
     read = getattr(type(network), "read", None)  # the stream class's own read, under any pacing
     if network is None or read is None or not hasattr(network, "__dict__"):
         return
@@ -145,7 +150,7 @@ class PacedReads:
     @classmethod
     def install(cls, response: Any, interval: Pace) -> PacedReads | None:
         """Pace the reads of `response`'s network stream; None when it has none that can be paced."""
-        network = getattr(response, "extensions", {}).get("network_stream")
+        network = network_stream(response)
         if network is None or not callable(getattr(network, "read", None)):
             return None
         paced = cls(network, interval)

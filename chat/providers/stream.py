@@ -15,7 +15,7 @@ from typing import Any
 
 from chat import errors
 from chat.providers.deltas import Delta, ThinkTags, content_deltas
-from chat.providers.sse import PacedReads, read_pace, read_sse
+from chat.providers.sse import PacedReads, network_stream, read_pace, read_sse
 from chat.schema import ToolCallPart
 
 
@@ -150,7 +150,7 @@ class ProviderStream:
 
     def abort(self) -> None:
         """Close the upstream connection now, even while another thread is blocked reading it."""
-        stream = getattr(self._response, "extensions", {}).get("network_stream")
+        stream = network_stream(self._response)
         sock = stream.get_extra_info("socket") if stream is not None else None
         if isinstance(sock, socket.socket):
             try:
