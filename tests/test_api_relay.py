@@ -10,13 +10,16 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from chat.api import workers
 from chat.api.encoder import delta_event, sse
+from chat.api.stream import Ended, Relay
 from chat.api.workers import Ticker, Workers, run_blocking
+from chat.errors import ChatError
+from chat.providers.deltas import Delta
 from chat.providers.sse import _lines, paced_reads, read_sse
 from chat.providers.stream import ProviderStream
 from tests.fakes.upstream import Script, script_in_text
@@ -285,3 +288,49 @@ def test_deadlines_call_in_order_and_skip_the_cancelled() -> None:
     deadlines.at(now + 0.05, lambda: called.append("cancelled")).cancel()
     time.sleep(0.3)
     assert called == ["soon", "late"]
+
+
+class SlowEnding:
+    """A reply for `Relay.pump`: one delta, then (once the client has it) another and the end, or a failure."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.first_read = threading.Event()
+
+    def __iter__(self) -> Iterator[Delta]:
+        yield Delta("a")
+        self.first_read.wait(5)
+        yield Delta("b")
+        if self.fail:
+            raise ChatError()
+
+    def cancel(self, outcome: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["end", "failure"])
+def test_the_end_of_a_relayed_reply_leaves_at_once_not_at_the_next_tick(
+    monkeypatch: pytest.MonkeyPatch, fail: bool
+) -> None:
+    """A client learns that the reply is over when the server does (useChat's status turns ready), even while the
+    relay looks for new deltas only once per tick."""
+    monkeypatch.setattr(workers, "FLUSH_INTERVAL", 30.0)
+    reply = SlowEnding(fail)
+
+    async def main() -> list[list[Any]]:
+        relay = Relay(cast(Any, reply), asyncio.get_running_loop())
+        threading.Thread(target=relay.pump, daemon=True).start()
+        batches: list[list[Any]] = []
+
+        async def read() -> None:
+            async for batch in relay.batches():
+                batches.append(batch)
+                reply.first_read.set()
+
+        await asyncio.wait_for(read(), 5)
+        return batches
+
+    batches = asyncio.run(main())
+    items = [item for batch in batches for item in batch]
+    assert [d.text for d in items if isinstance(d, Delta)] == ["a", "b"]
+    assert isinstance(items[-1], ChatError if fail else Ended)

@@ -19,13 +19,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
+from functools import partial
 
 import anyio
 from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from chat.api.encoder import Encoder
-from chat.api.workers import OPENING, ticker
+from chat.api.workers import OPENING, Ticker, ticker
 from chat.errors import ChatError
 from chat.providers.deltas import Delta
 from chat.providers.sse import paced_reads
@@ -42,6 +43,11 @@ STREAM_HEADERS = {
     "X-Accel-Buffering": "no",
     "x-vercel-ai-ui-message-stream": "v1",
 }
+
+
+def _settle(pause: asyncio.Future[None], _tick: object) -> None:
+    if not pause.done():
+        pause.set_result(None)
 
 
 class Ended:
@@ -62,6 +68,9 @@ class Relay:
         self._wake = asyncio.Event()
         self._idle = True
         """The loop waits for a wake-up (else it looks again after FLUSH_INTERVAL by itself)."""
+        self._ending = False
+        """The end or a failure was pushed: the loop looks at once, not at the next tick."""
+        self._pause: asyncio.Future[None] | None = None
 
     def pump(self) -> None:
         """Iterate the reply (blocking; on a worker thread) and hand every delta over, then how it ended."""
@@ -84,18 +93,25 @@ class Relay:
         with self._lock:
             self._items.append(item)
             wake, self._idle = self._idle, False
-        if wake:
+        if wake or isinstance(item, Ended | ChatError):
             try:
-                self._loop.call_soon_threadsafe(self._wake.set)
+                self._loop.call_soon_threadsafe(self._wake.set if wake else self._hurry)
             except RuntimeError:  # the loop is gone (server shutting down): nobody is reading
                 self.cancel()
+
+    def _hurry(self) -> None:
+        """On the loop: the reply has ended, so its last batch leaves now instead of at the next tick."""
+        self._ending = True
+        if self._pause is not None and not self._pause.done():
+            self._pause.set_result(None)
 
     async def batches(self) -> AsyncIterator[list[Item]]:
         """Everything pushed since the last batch; ends after the batch holding the end or the failure.
 
         The first delta leaves at once. While deltas keep coming the loop looks for more at every tick of the
         shared `Ticker`, without a wake-up from the worker thread per batch; after IDLE_LOOKS empty looks it waits
-        to be woken by the next delta, which again leaves at once.
+        to be woken by the next delta, which again leaves at once. The end (or a failure) leaves at once too: the
+        client learns that the reply is over as soon as the server does.
         """
         tick = ticker()
         while True:
@@ -112,8 +128,14 @@ class Relay:
                     yield batch
                     if isinstance(batch[-1], Ended | ChatError):
                         return
-                if not self._idle:
-                    await asyncio.shield(tick.next())
+                if not self._idle and not self._ending:
+                    await self._until(tick)
+
+    async def _until(self, tick: Ticker) -> None:
+        """Wait for the next tick, or less if the reply ends meanwhile (`_hurry`)."""
+        pause = self._pause = self._loop.create_future()
+        tick.next().add_done_callback(partial(_settle, pause))
+        await pause
 
 
 class EventStream(StreamingResponse):
