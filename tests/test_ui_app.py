@@ -82,6 +82,49 @@ def test_system_prompt_and_settings_reach_the_upstream(inprocess: InProcess) -> 
     assert body["temperature"] == pytest.approx(1.3) and body["max_completion_tokens"] == 300
 
 
+def test_settings_changed_with_the_message_apply_to_it(inprocess: InProcess) -> None:
+    """The browser sends a setting changed just before Enter with the message, in one run: the turn goes out
+    before the sidebar is drawn, and still with this run's settings."""
+    inprocess.script(Script(status=503))
+    at = app()
+    at.text_area(key="system_prompt").set_value("Answer in haiku.")
+    at.slider(key="temp_openai/gpt-oss-20b").set_value(1.3)
+    at.slider(key="maxout_openai/gpt-oss-20b").set_value(300)
+    at.selectbox(key="effort_openai/gpt-oss-20b").set_value("high")
+    at.toggle(key="auto_fallback").set_value(True)
+    send(at, "sea")
+    groq, mistral = (r.body for r in inprocess.chat_requests())
+    assert groq["messages"][0] == {"role": "system", "content": "Answer in haiku."}
+    assert groq["temperature"] == pytest.approx(1.3) and groq["max_completion_tokens"] == 300
+    assert groq["reasoning_effort"] == "high"
+    assert mistral["model"].startswith("mistral")  # the fallback turned on in the same run answered
+    assert at.text_area(key="system_prompt").value == "Answer in haiku." and at.toggle(key="auto_fallback").value
+
+
+def test_a_store_failure_before_the_reply_still_draws_the_sidebar_and_keeps_its_values(
+    inprocess: InProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sidebar is drawn after a turn's first token; a failure before it must not lose what it holds (a
+    session key typed in, a system prompt): Streamlit drops the state of widgets a finished run did not draw."""
+    from chat import shared_store
+
+    at = app()
+    at.text_input(key="key_mistral").set_value("sk-session-typed")
+    at.text_area(key="system_prompt").set_value("Be brief.")
+    at.run()
+    store = shared_store()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("database or disk is full")
+
+    monkeypatch.setattr(type(store), "start_reply", refuse)
+    at.chat_input[0].set_value("hello").run()
+    assert at.exception  # shown without its details (client.showErrorDetails is off)
+    assert at.text_input(key="key_mistral").value == "sk-session-typed"
+    assert at.text_area(key="system_prompt").value == "Be brief."
+    assert texts(at, "user") == ["hello"]
+
+
 @pytest.mark.parametrize(
     ("script", "env", "expect"),
     [

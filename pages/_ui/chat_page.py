@@ -97,18 +97,28 @@ def render() -> None:
     me = owner.current()
     chat = _follow_url(state(), me)
     _notices(chat, lang)
-    sidebar.render(chat, lang)
+    sidebar.adopt(chat)  # the widgets are drawn with the history, after a turn's first token
     save_settings(store(), chat)
     who = make_caller(chat)
     drawn = {m.id for m in chat.messages}  # the history; a message typed now is drawn by its turn
     history = st.container()
+    drawn_all = False
 
     def draw_history() -> None:
+        nonlocal drawn_all
+        drawn_all = True
         with history:
             transcript.render(chat, lang, who, only=drawn)
+        sidebar.render(chat, lang)
+        save_settings(store(), chat)
 
     _composer(chat, who, lang)
-    turn.run_pending(chat, lang, who, me, draw_history)
+    try:
+        turn.run_pending(chat, lang, who, me, draw_history)
+    except Exception:  # a failure before the history was drawn: it is drawn now, and the widgets keep their values
+        if not drawn_all:
+            draw_history()
+        raise
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
     else:

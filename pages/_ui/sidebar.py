@@ -73,9 +73,34 @@ def _model_picker(chat: ChatSession, lang: Lang) -> None:
         sb.info(text_in(note, lang), icon=":material/tune:")
 
 
+def _widget_keys(chat: ChatSession) -> dict[str, str]:
+    """The session-state key of the widget that sets each generation setting of `chat` (its model's own)."""
+    spec = chat.spec
+    keys = {
+        "system_prompt": "system_prompt",
+        "temperature": f"temp_{spec.id}",
+        "max_tokens": f"maxout_{spec.id}",
+        "auto_fallback": "auto_fallback",
+    }
+    if spec.reasoning is not None:
+        keys["reasoning_effort"] = f"effort_{spec.id}"
+    return keys
+
+
+def adopt(chat: ChatSession) -> None:
+    """This run's settings into `chat` without drawing anything: the values the browser sent with this run.
+
+    The page sends a turn before it draws the sidebar (`render`), so that the reply's first token does not wait
+    for the settings' widgets; a widget's value is in session state from the start of the run, drawn or not."""
+    state = st.session_state
+    for field, key in _widget_keys(chat).items():
+        if key in state:
+            setattr(chat, field, state[key])
+
+
 def _generation(chat: ChatSession, lang: Lang) -> None:
-    sb, spec = st.sidebar, chat.spec
-    chat.system_prompt = sb.text_area(t("ui.system_prompt", lang), value=chat.system_prompt, key="system_prompt")
+    sb, spec, keys = st.sidebar, chat.spec, _widget_keys(chat)
+    chat.system_prompt = sb.text_area(t("ui.system_prompt", lang), value=chat.system_prompt, key=keys["system_prompt"])
     temp = chat.temperature if chat.temperature is not None else spec.default_temperature
     chat.temperature = sb.slider(
         t("ui.temperature", lang),
@@ -83,28 +108,28 @@ def _generation(chat: ChatSession, lang: Lang) -> None:
         spec.max_temperature,
         min(temp, spec.max_temperature),
         step=0.05,
-        key=f"temp_{spec.id}",
+        key=keys["temperature"],
     )
     out = chat.max_tokens if chat.max_tokens is not None else spec.default_output
     chat.max_tokens = sb.slider(
-        t("ui.max_output", lang), 1, spec.max_output, min(out, spec.max_output), key=f"maxout_{spec.id}"
+        t("ui.max_output", lang), 1, spec.max_output, min(out, spec.max_output), key=keys["max_tokens"]
     )
     if spec.reasoning is not None:
         efforts = list(spec.reasoning.efforts)
         effort = chat.reasoning_effort if chat.reasoning_effort in efforts else spec.reasoning.default
         index = efforts.index(effort) if effort in efforts else 0
-        chat.reasoning_effort = sb.selectbox(t("ui.effort", lang), efforts, key=f"effort_{spec.id}", index=index)
+        chat.reasoning_effort = sb.selectbox(t("ui.effort", lang), efforts, key=keys["reasoning_effort"], index=index)
+    chat.auto_fallback = sb.toggle(t("ui.auto_fallback", lang), value=chat.auto_fallback, key=keys["auto_fallback"])
 
 
 def render(chat: ChatSession, lang: Lang) -> None:
-    """Draw the settings and copy their values into `chat`."""
+    """Draw the settings and copy their values into `chat` (`adopt` copies them without drawing)."""
     sb = st.sidebar
     sb.radio(t("ui.language", lang), list(LANGS), format_func=LANGS.__getitem__, key="lang", horizontal=True)
     sb.button(t("ui.new_chat", lang), icon=":material/add:", on_click=_new_chat, width="stretch")
     sb.subheader(t("ui.settings", lang))
     _model_picker(chat, lang)
     _generation(chat, lang)
-    chat.auto_fallback = sb.toggle(t("ui.auto_fallback", lang), value=chat.auto_fallback, key="auto_fallback")
     with sb.expander(t("ui.keys", lang), icon=":material/key:"):
         for provider in PROVIDERS:
             label = t("ui.key_label", lang, provider=provider_label(provider))

@@ -104,10 +104,11 @@ def run_pending(
 ) -> None:
     """Send the pending user message and stream the reply into a bubble; errors stay with the message.
 
-    `history` draws the conversation so far (into a container above). With a turn to run it is drawn at the draw
-    after the reply's first content (or after two silent heartbeats, or at the end): until then the browser still
-    shows the history of the previous run. The first token neither waits for it on the server nor shares the
-    browser's render with it (a history redrawn in the same render held the first token back by ~20 ms)."""
+    `history` draws the conversation so far (into a container above) and the sidebar's settings (read before the
+    turn by `sidebar.adopt`). With a turn to run it is drawn at the draw after the reply's first content (or after
+    two silent heartbeats, or at the end): until then the browser still shows what the previous run drew. The first
+    token neither waits for it on the server nor shares the browser's render with it (a history redrawn in the same
+    render held the first token back by ~20 ms; the sidebar's widgets were half the messages sent before it)."""
     if chat.pending is None:
         if history is not None:
             history()
