@@ -104,7 +104,8 @@ def render() -> None:
     history = st.container()
     drawn_all = False
 
-    def draw_history() -> None:
+    def draw_rest() -> None:
+        """The history and the sidebar: after a turn's first token (see `turn.run_pending`), else at once."""
         nonlocal drawn_all
         drawn_all = True
         with history:
@@ -114,10 +115,10 @@ def render() -> None:
 
     _composer(chat, who, lang)
     try:
-        turn.run_pending(chat, lang, who, me, draw_history)
+        turn.run_pending(chat, lang, who, me, draw_rest)
     except Exception:  # a failure before the history was drawn: it is drawn now, and the widgets keep their values
         if not drawn_all:
-            draw_history()
+            draw_rest()
         raise
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
