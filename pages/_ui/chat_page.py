@@ -102,24 +102,16 @@ def render() -> None:
     who = make_caller(chat)
     drawn = {m.id for m in chat.messages}  # the history; a message typed now is drawn by its turn
     history = st.container()
-    drawn_all = False
 
     def draw_rest() -> None:
         """The history and the sidebar: after a turn's first token (see `turn.run_pending`), else at once."""
-        nonlocal drawn_all
-        drawn_all = True
         with history:
             transcript.render(chat, lang, who, only=drawn)
         sidebar.render(chat, lang)
         save_settings(store(), chat)
 
     _composer(chat, who, lang)
-    try:
-        turn.run_pending(chat, lang, who, me, draw_rest)
-    except Exception:  # a failure before the history was drawn: it is drawn now, and the widgets keep their values
-        if not drawn_all:
-            draw_rest()
-        raise
+    turn.run_pending(chat, lang, who, me, draw_rest)
     if not chat.messages:  # drawn last, so a first message replaces it instead of pushing it down
         st.caption(t("ui.empty", lang))
     else:

@@ -99,20 +99,40 @@ class _Thinking:
             self.status.update(label=label, state="complete", expanded=False)
 
 
-def run_pending(
-    chat: ChatSession, lang: Lang, caller: Caller, who: str | None, history: Callable[[], None] | None
-) -> None:
+class _Once:
+    """Calls `draw` the first time it is called; later calls do nothing."""
+
+    def __init__(self, draw: Callable[[], None]) -> None:
+        self._draw: Callable[[], None] | None = draw
+
+    def __call__(self) -> None:
+        draw, self._draw = self._draw, None
+        if draw is not None:
+            draw()
+
+
+def run_pending(chat: ChatSession, lang: Lang, caller: Caller, who: str | None, history: Callable[[], None]) -> None:
     """Send the pending user message and stream the reply into a bubble; errors stay with the message.
 
     `history` draws the conversation so far (into a container above) and the sidebar's settings (read before the
-    turn by `sidebar.adopt`). With a turn to run it is drawn at the draw after the reply's first content (or after
-    two silent heartbeats, or at the end): until then the browser still shows what the previous run drew. The first
-    token neither waits for it on the server nor shares the browser's render with it (a history redrawn in the same
-    render held the first token back by ~20 ms; the sidebar's widgets were half the messages sent before it)."""
+    turn by `sidebar.adopt`), once per run. With a turn to run it is drawn at the draw after the reply's first
+    content (or after two silent heartbeats, or at the end): until then the browser still shows what the previous
+    run drew. The first token neither waits for it on the server nor shares the browser's render with it (a
+    history redrawn in the same render held the first token back by ~20 ms; the sidebar's widgets were half the
+    messages sent before it). A failure before then draws it before it is raised: Streamlit drops the state of
+    widgets a finished run did not draw (a session key typed in)."""
+    draw = _Once(history)
     if chat.pending is None:
-        if history is not None:
-            history()
+        draw()
         return
+    try:
+        _run(chat, lang, caller, who, draw)
+    except Exception:
+        draw()
+        raise
+
+
+def _run(chat: ChatSession, lang: Lang, caller: Caller, who: str | None, history: Callable[[], None]) -> None:
     with st.sidebar:
         _after_stop()
     db = store()
@@ -132,7 +152,7 @@ def run_pending(
     st.rerun()
 
 
-def _stream(turn: Turn, lang: Lang, history: Callable[[], None] | None) -> None:
+def _stream(turn: Turn, lang: Lang, history: Callable[[], None]) -> None:
     """The reply as it streams: thinking, tool steps and text; then the history (see `run_pending`)."""
     if turn.msg.via:
         st.caption(f":material/swap_horiz: {transcript.said(turn.msg.via, lang)}")
@@ -145,6 +165,5 @@ def _stream(turn: Turn, lang: Lang, history: Callable[[], None] | None) -> None:
         if turn.reply.text or tick.done:
             box.markdown(safe_markdown(turn.reply.text, lang) + ("" if tick.done else CURSOR))
         shown = shown or first
-        if history is not None and (tick.done or (n > 0 and not first)):
-            history()
-            history = None
+        if tick.done or (n > 0 and not first):
+            history()  # once (`_Once`)
