@@ -3,7 +3,7 @@
 import streamlit as st
 
 from chat import warm_up
-from chat.api import routes
+from chat.api import middleware, routes
 
 warm_up()  # SDKs, encoder, store and MCP servers load now, not in the first visitor's reply
-app = st.App("pages/router.py", routes=routes())
+app = st.App("pages/router.py", routes=routes(), middleware=middleware())

@@ -1,4 +1,5 @@
-"""HTTP routes served beside the UI by `st.App(..., routes=routes())`: `POST /api/chat` and `GET /healthz`.
+"""HTTP routes served beside the UI by `st.App(..., routes=routes(), middleware=middleware())`: `POST /api/chat`
+and `GET /healthz`; the middleware (:mod:`~chat.api.nodelay`) makes every connection, the UI's too, send at once.
 
 Modules: :mod:`~chat.api.route` (the handler), :mod:`~chat.api.body` (size cap, JSON, request shape),
 :mod:`~chat.api.clientip` (client IP, trusted proxies, production rules), :mod:`~chat.api.envelope` (every error
@@ -15,9 +16,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from starlette.middleware import Middleware
     from starlette.routing import Route
 
-__all__ = ["routes"]
+__all__ = ["middleware", "routes"]
 
 
 def routes() -> list[Route]:
@@ -31,3 +33,12 @@ def routes() -> list[Route]:
         Route("/api/chat", chat, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]
+
+
+def middleware() -> list[Middleware]:
+    """The middleware `app.py` passes to `st.App`: TCP_NODELAY on every connection (:mod:`chat.api.nodelay`)."""
+    from starlette.middleware import Middleware
+
+    from chat.api.nodelay import NoDelay
+
+    return [Middleware(NoDelay)]
