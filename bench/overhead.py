@@ -18,6 +18,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +52,8 @@ def raw_ttft(vendor: str, url: str) -> float:
         assert isinstance(client, groq.Groq)
     else:
         client = _raw_mistral(url)
-        res = client.chat.stream(model="mistral-small-latest", messages=messages, max_tokens=1024)  # type: ignore[arg-type]
+        with sdk_as_shipped():
+            res = client.chat.stream(model="mistral-small-latest", messages=messages, max_tokens=1024)  # type: ignore[arg-type]
         for event in res:
             delta = event.data.choices[0].delta.content
             if isinstance(delta, str) and delta:
@@ -61,6 +64,20 @@ def raw_ttft(vendor: str, url: str) -> float:
 
 
 _clients: dict[str, object] = {}
+
+
+@contextmanager
+def sdk_as_shipped() -> Iterator[None]:
+    """mistralai with its own `create_model` (Charla's `ReusedModelClasses` taken out while the raw SDK runs)."""
+    from mistralai.client.utils import serializers
+
+    names = vars(serializers)
+    current = names["create_model"]
+    names["create_model"] = getattr(current, "__wrapped__", current)
+    try:
+        yield
+    finally:
+        names["create_model"] = current
 
 
 def _raw_groq(url: str):  # type: ignore[no-untyped-def]
@@ -130,8 +147,9 @@ def chunk_cpu(fake: FakeUpstream, vendor: str, n: int = 3000) -> tuple[float, fl
         ):
             pass
     else:
-        for _event in _raw_mistral(fake.url).chat.stream(model="mistral-small-latest", messages=messages):  # type: ignore[arg-type]
-            pass
+        with sdk_as_shipped():
+            for _event in _raw_mistral(fake.url).chat.stream(model="mistral-small-latest", messages=messages):  # type: ignore[arg-type]
+                pass
     sdk = (time.process_time() - start) / n * 1e6
     fake.script(Script(chunks=["tok "] * n))
     model = "openai/gpt-oss-20b" if vendor == "groq" else "mistral-small-latest"

@@ -136,13 +136,18 @@ def test_groq_receives_exactly_what_the_sdks_create_would_send(upstream: FakeUps
     assert {h: ours.headers.get(h) for h in same} == {h: theirs.headers.get(h) for h in same}
 
 
-def test_mistral_receives_exactly_what_the_sdk_sends_from_plain_dicts(upstream: FakeUpstream) -> None:
+def test_mistral_receives_exactly_what_the_sdk_sends_from_plain_dicts(
+    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Charla hands mistralai the messages and tools as the SDK's own models (validated once per request) instead of
-    plain dicts (for which the SDK builds new model classes on every call). Same request either way."""
+    plain dicts, and lets the SDK reuse the model classes it builds per argument (`ReusedModelClasses`). Same
+    request as the SDK sends on its own, with its own `create_model`."""
     from mistralai.client import Mistral
+    from mistralai.client.utils import serializers
     from pydantic import SecretStr
 
     from chat.providers import get_provider
+    from chat.providers.mistral import ReusedModelClasses
 
     url = _image_part()[0]["image_url"]["url"]
     wire: list[dict[str, Any]] = [
@@ -158,6 +163,9 @@ def test_mistral_receives_exactly_what_the_sdk_sends_from_plain_dicts(upstream: 
     params = {"temperature": 0.4, "max_tokens": 64, "reasoning_effort": "high", "tools": [_TOOL], "tool_choice": "auto"}
     provider = get_provider("mistral", SecretStr("test-key"), base_url=upstream.url)
     provider.open(wire, model="mistral-medium-latest", params=params, timeout=5).close()
+    reused = vars(serializers)["create_model"]
+    assert isinstance(reused, ReusedModelClasses)
+    monkeypatch.setitem(vars(serializers), "create_model", reused.__wrapped__)
     client = Mistral(api_key="test-key", server_url=upstream.url)
     client.chat.stream(model="mistral-medium-latest", messages=wire, **params).response.close()  # type: ignore[arg-type]
     ours, theirs = upstream.chat_requests("mistral")
@@ -165,6 +173,31 @@ def test_mistral_receives_exactly_what_the_sdk_sends_from_plain_dicts(upstream: 
     assert ours.body["messages"][1]["content"][1] == {"type": "image_url", "image_url": url}
     same = ("authorization", "content-type", "accept", "user-agent")
     assert {h: ours.headers.get(h) for h in same} == {h: theirs.headers.get(h) for h in same}
+
+
+def test_mistral_sends_reuse_the_sdks_model_classes(upstream: FakeUpstream) -> None:
+    """After a first send, further ones (here with tools and a stop sequence, which the SDK wraps in classes of
+    their own) build no new model class, and each still reaches the upstream whole."""
+    from mistralai.client.utils import serializers
+    from pydantic import SecretStr
+
+    from chat.providers import get_provider
+
+    provider = get_provider("mistral", SecretStr("test-key"), base_url=upstream.url)
+    params = {"max_tokens": 64, "tools": [_TOOL], "stop": ["END"]}
+
+    def send(text: str) -> None:
+        wire = [{"role": "system", "content": "be brief"}, {"role": "user", "content": text}]
+        provider.open(wire, model="mistral-medium-latest", params=params, timeout=5).close()
+
+    send("first")
+    built = vars(serializers)["create_model"].built
+    for n in range(3):
+        send(f"again {n}")
+    assert vars(serializers)["create_model"].built == built
+    sent = upstream.chat_requests("mistral")
+    assert [r.body["messages"][1]["content"] for r in sent] == ["first", "again 0", "again 1", "again 2"]
+    assert all(r.body["stop"] == ["END"] and r.body["tools"][0]["function"]["name"] == "lookup" for r in sent)
 
 
 _CALL = {"id": "call_1", "type": "function", "function": {"name": "lookup", "arguments": '{"id": "UMA-001"}'}}
