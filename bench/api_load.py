@@ -5,7 +5,8 @@
 
 1. Starts the fake upstream (`python -m tests.fakes`) in its own process; every reply is `tokens` chunks sent
    `delay` seconds apart.
-2. Baseline: `streams` concurrent httpx clients read the fake's Groq endpoint directly.
+2. Baseline: `streams` concurrent httpx clients read the fake's endpoint directly (Groq's, or Mistral's with
+   `--vendor mistral`, when the relayed requests ask for a Mistral model).
 3. Relayed: the same clients read `POST /api/chat` on a live server pointed at the fake.
 Steps 2 and 3 are one round; `rounds` rounds run against the same server (the first meets a server that has
 served only a warm-up of 4 streams), each printed, then the median of each figure over the rounds: on a small
@@ -191,13 +192,20 @@ def report(base: Run, relay: Run, rss: float | None, args: argparse.Namespace) -
         print(f"(mean relayed TTFT {statistics.mean(relay.ttft) * 1000:.1f} ms)")
 
 
-async def direct_phase(fake_url: str, text: str, streams: int) -> Run:
-    """The baseline: `streams` clients reading the fake's Groq endpoint directly."""
-    direct = {"model": "openai/gpt-oss-20b", "stream": True, "messages": [{"role": "user", "content": text}]}
-    base = await phase(
-        f"{fake_url}/openai/v1/chat/completions", direct, b'"content":', streams, {"Authorization": "Bearer bench-key"}
-    )
-    base.tokens -= streams  # the opening {"content": ""} chunk of each stream
+VENDORS = {
+    "groq": ("/openai/v1/chat/completions", "openai/gpt-oss-20b", 1),
+    "mistral": ("/v1/chat/completions", "mistral-small-latest", 2),
+}
+"""Per vendor: the fake's chat path, the model asked for, and the chunks with an empty `content` per stream
+(Groq's opening one; Mistral's opening and closing ones)."""
+
+
+async def direct_phase(fake_url: str, text: str, streams: int, vendor: str = "groq") -> Run:
+    """The baseline: `streams` clients reading the fake's endpoint of `vendor` directly."""
+    path, model, empty = VENDORS[vendor]
+    direct = {"model": model, "stream": True, "messages": [{"role": "user", "content": text}]}
+    base = await phase(f"{fake_url}{path}", direct, b'"content":', streams, {"Authorization": "Bearer bench-key"})
+    base.tokens -= streams * empty
     return base
 
 
@@ -225,21 +233,25 @@ async def main_async(args: argparse.Namespace) -> int:
     fake, fake_url = start_fake(args.delay)
     text = prompt(args.tokens)
     try:
-        base = await direct_phase(fake_url, text, args.streams)
+        base = await direct_phase(fake_url, text, args.streams, args.vendor)
+        asked = {"model": VENDORS[args.vendor][1]} if args.vendor != "groq" else {}
         env = {**server_env(fake_url), "CHARLA_DATA_DIR": tempfile.mkdtemp(prefix="charla-bench-")}
         rounds: list[tuple[Run, Run]] = []
         with LiveServer(env) as server:
             await phase(
-                f"{server.url}/api/chat", {"messages": [{"role": "user", "content": "warm up"}]}, b'"text-delta"', 4
+                f"{server.url}/api/chat",
+                {"messages": [{"role": "user", "content": "warm up"}], **asked},
+                b'"text-delta"',
+                4,
             )
             pid = server.proc.pid if server.proc else 0
             for n in range(args.rounds):
                 if n:
-                    base = await direct_phase(fake_url, text, args.streams)
+                    base = await direct_phase(fake_url, text, args.streams, args.vendor)
                 cpu_before = cpu_times(pid)
                 relay = await phase(
                     f"{server.url}/api/chat",
-                    {"messages": [{"role": "user", "content": text}]},
+                    {"messages": [{"role": "user", "content": text}], **asked},
                     b'"text-delta"',
                     args.streams,
                 )
@@ -270,6 +282,9 @@ def load_parser(doc: str | None) -> argparse.ArgumentParser:
 def main() -> int:
     parser = load_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="baseline + relayed rounds against one server")
+    parser.add_argument(
+        "--vendor", choices=sorted(VENDORS), default="groq", help="whose model the requests ask for (default: groq)"
+    )
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="run bench/soak.py for SECONDS instead")
     args = parser.parse_args()
     if args.soak:
