@@ -1,6 +1,6 @@
 """Load test of POST /api/chat: N concurrent streams relayed by a live `streamlit run app.py`.
 
-    python bench/api_load.py [--streams 100] [--tokens 500] [--delay 0.01] [--rounds 3]
+    python bench/api_load.py [--streams 100] [--tokens 500] [--delay 0.01] [--rounds 3] [--vendor mistral]
     python bench/api_load.py --soak 600       # mixed traffic for 600 s instead: see bench/soak.py
 
 1. Starts the fake upstream (`python -m tests.fakes`) in its own process; every reply is `tokens` chunks sent
