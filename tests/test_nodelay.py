@@ -61,6 +61,8 @@ def _serve(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        if not thread.is_alive():
+            loop.close()
         sock.close()
 
 
