@@ -13,8 +13,8 @@ TEXT: Table = {
     "ui.nav_chat": {"en": "Chat", "es": "Chat"},
     "ui.placeholder": {"en": "Message Charla…", "es": "Escribe a Charla…"},
     "ui.empty": {
-        "en": "Ask anything. Attach images, PDFs or text files with the paper clip.",
-        "es": "Pregunta lo que quieras. Adjunta imágenes, PDF o archivos de texto con el clip.",
+        "en": "Ask anything. Attach images, PDFs or text files with +, or speak with the microphone.",
+        "es": "Pregunta lo que quieras. Adjunta imágenes, PDF o archivos de texto con +, o habla con el micrófono.",
     },
     "ui.show_older": {"en": "Show {count} older messages", "es": "Mostrar {count} mensajes anteriores"},
     "ui.converting": {"en": "Reading {name}: {done} of {total}", "es": "Leyendo {name}: {done} de {total}"},
