@@ -52,14 +52,14 @@ def raw_ttft(vendor: str, url: str) -> float:
         assert isinstance(client, groq.Groq)
     else:
         client = _raw_mistral(url)
-        with sdk_as_shipped():
+        with sdk_as_shipped():  # the request and the chunks both, as the SDK ships
             res = client.chat.stream(model="mistral-small-latest", messages=messages, max_tokens=1024)  # type: ignore[arg-type]
-        for event in res:
-            delta = event.data.choices[0].delta.content
-            if isinstance(delta, str) and delta:
-                ttft = time.perf_counter() - start
-                break
-        res.close()
+            for event in res:
+                delta = event.data.choices[0].delta.content
+                if isinstance(delta, str) and delta:
+                    ttft = time.perf_counter() - start
+                    break
+            res.close()
     return ttft
 
 
