@@ -31,8 +31,8 @@ from chat.schema import ImagePart
 MESSAGES: TypeAdapter[list[Any]] = TypeAdapter(list[mistral_models.ChatCompletionRequestMessage])
 TOOLS: TypeAdapter[list[Any]] = TypeAdapter(list[mistral_models.ChatCompletionRequestTool])
 """The request's messages and tools as the SDK's own models, validated by adapters built once. Given plain dicts,
-`chat.stream` builds a new pydantic model class for each of them on every call (`create_model`) and validates
-through it: 2.8 ms of CPU per send with 11 short messages, more with long ones or with tools."""
+`chat.stream` walks them against its types and validates them through a wrapper model: even with that model's
+class reused (`ReusedModelClasses`), 4.1 ms of CPU per send with 11 messages of 50 words, against 1.8 ms so."""
 
 MAX_MODEL_CLASSES = 256
 
