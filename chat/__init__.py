@@ -45,7 +45,7 @@ if TYPE_CHECKING:
         owner_id,
         shared_store,
     )
-    from chat.text import Lang, Sentence, t, text_in
+    from chat.text import Lang, Sentence, moment, t, text_in
     from chat.tokens import compact
     from chat.tools.present import (
         arguments_text,
@@ -111,6 +111,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "is_production": ("chat.config", "is_production"),
     "key_status": ("chat.present", "key_status"),
     "known": ("chat.catalog", "known"),
+    "moment": ("chat.text", "moment"),
     "load": ("chat.persist", "load"),
     "max_duration": ("chat.config", "max_duration"),
     "metrics_text": ("chat.present", "metrics_text"),
@@ -198,6 +199,7 @@ __all__ = [
     "max_duration",
     "metrics_text",
     "model_label",
+    "moment",
     "new_owner_secret",
     "offer_for",
     "offer_status",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -81,6 +83,29 @@ def test_two_browsers_never_see_each_other(browser: Any, prod_server: LiveServer
     finally:
         alice.close()
         bob.close()
+
+
+def test_history_gives_times_in_the_visitors_own_zone_and_names_it(browser: Any, server: LiveServer) -> None:
+    zone = ZoneInfo("Asia/Kolkata")  # UTC+05:30 all year: unlike the server's zone, whatever that is
+    context = browser.new_context(viewport={"width": 1200, "height": 1000}, timezone_id="Asia/Kolkata")
+    try:
+        page = context.new_page()
+        open_chat(page, server.url)
+        before = datetime.now(zone).strftime("%Y-%m-%d %H:%M IST")
+        type_and_send(page, "when did we talk")
+        last_reply(page).get_by_text("Echo: when did we talk").wait_for(timeout=15_000)
+        settle(page)
+        after = datetime.now(zone).strftime("%Y-%m-%d %H:%M IST")
+        conv = conv_of(page)
+        page.goto(server.url + "/history")
+        page.wait_for_selector(IDLE, timeout=30_000)
+        row = page.locator(f'[class*="st-key-conv_{conv}"]')
+        row.get_by_text("when did we talk").wait_for(timeout=15_000)
+        meta = row.get_by_test_id("stCaptionContainer").first.inner_text()
+        assert meta.split(" · ")[0] in {before, after}, meta
+        shot(page, "history_zone")
+    finally:
+        context.close()
 
 
 def test_export_json_then_import_gives_the_same_conversation(page: Any, server: LiveServer, tmp_path: Any) -> None:

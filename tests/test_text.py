@@ -6,10 +6,11 @@ import importlib
 import string
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
-from chat.text import TABLES, Sentence, catalog, megabytes, number, t
+from chat.text import TABLES, Sentence, catalog, megabytes, moment, number, t
 from tests.conftest import REPO
 
 
@@ -61,6 +62,26 @@ def test_sizes_and_plurals() -> None:
     assert megabytes(3_565_158, "en") == "3.4 MB" and megabytes(3_565_158, "es") == "3,4 MB"
     assert t("att.chip.pages", "en", count=1) == "1 page" and t("att.chip.pages", "en", count=12) == "12 pages"
     assert t("att.chip.pages", "es", count=1) == "1 página" and t("att.chip.pages", "es", count=0) == "0 páginas"
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("America/New_York", "2026-12-03 09:05 EST"),
+        ("Europe/Madrid", "2026-12-03 15:05 CET"),
+        ("Asia/Kolkata", "2026-12-03 19:35 IST"),
+        (None, "2026-12-03 14:05 UTC"),  # the browser did not say
+        ("Mars/Olympus_Mons", "2026-12-03 14:05 UTC"),  # a zone this machine does not know
+        ("../../etc/passwd", "2026-12-03 14:05 UTC"),  # not a zone name
+    ],
+)
+def test_a_moment_reads_in_the_readers_zone_and_names_it(zone: str | None, expected: str) -> None:
+    assert moment(datetime(2026, 12, 3, 14, 5, tzinfo=UTC), zone) == expected
+
+
+def test_a_moment_follows_summer_time_and_takes_a_naive_time_as_utc() -> None:
+    assert moment(datetime(2026, 7, 3, 14, 5, tzinfo=UTC), "Europe/Madrid") == "2026-07-03 16:05 CEST"
+    assert moment(datetime(2026, 7, 3, 14, 5), "Europe/Madrid") == "2026-07-03 16:05 CEST"
 
 
 def test_a_sentence_is_its_english_and_renders_in_spanish() -> None:

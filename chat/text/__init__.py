@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
 from babel.numbers import format_decimal
@@ -59,6 +61,20 @@ def number(value: float, lang: Lang = "en", *, digits: int | None = None) -> str
     fraction = "" if isinstance(value, int) else "." + "0" * digits if digits else ".###" if digits is None else ""
     grouped = abs(value) >= 10 ** (3 + MIN_GROUPING_DIGITS[lang] - 1)
     return format_decimal(value, format="#,##0" + fraction, locale=lang, group_separator=grouped)
+
+
+def moment(value: datetime, zone: str | None = None) -> str:
+    """'2026-12-03 09:05 EST': `value` in the reader's time zone (an IANA name, as the browser reports it), which the
+    text names; in UTC, named so, when the zone is unknown (none given, or one this machine's zone data lacks).
+
+    A hosted server's own zone says nothing to a visitor elsewhere, so it is never used.
+    """
+    try:
+        where = ZoneInfo(zone) if zone else UTC
+    except (ZoneInfoNotFoundError, ValueError):  # ValueError: not a zone name at all ("../x", "")
+        where = UTC
+    local = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return local.astimezone(where).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def megabytes(size: int, lang: Lang = "en") -> str:

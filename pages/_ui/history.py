@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import streamlit as st
 
-from chat import ConversationSummary, InvalidImport, Lang, Store, export, file_stem, import_file, known, t
+from chat import (
+    ConversationSummary,
+    InvalidImport,
+    Lang,
+    Store,
+    export,
+    file_stem,
+    import_file,
+    known,
+    moment,
+    t,
+)
 from pages._ui import owner
 from pages._ui.session import STATE, state, store
 from pages._ui.session import lang as current_lang
@@ -57,16 +66,20 @@ def _import(db: Store, who: str | None) -> None:
         st.session_state["_history_import_error"] = e
 
 
-def _when(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
 def _row(conv: ConversationSummary, who: str | None, lang: Lang, db: Store) -> None:
     with st.container(border=True, key=f"conv_{conv.id}"):
         st.markdown(f"**{_escape(conv.title)}**")
         spec = known(conv.model)
         model = spec.label if spec is not None else conv.model
-        st.caption(t("ui.history_meta", lang, when=_when(conv.updated_at), count=conv.message_count, model=model))
+        st.caption(
+            t(
+                "ui.history_meta",
+                lang,
+                when=moment(conv.updated_at, st.context.timezone),
+                count=conv.message_count,
+                model=model,
+            )
+        )
         if st.session_state.get(CONFIRM) == conv.id:
             st.warning(
                 t("ui.delete_confirm", lang, title=_escape(conv.title), count=conv.message_count),
