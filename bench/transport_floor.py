@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from api_load import load_parser, prompt, start_fake  # noqa: E402
 
-from chat.providers.sse import PacedReads, read_sse  # noqa: E402
+from chat.providers.sse import PacedReads, Pacing, read_sse  # noqa: E402
 
 
 def read_one(client: Any, text: str, how: str, pace: float) -> int:
@@ -38,7 +38,7 @@ def read_one(client: Any, text: str, how: str, pace: float) -> int:
         for _ in reader:
             items += 1
             if paced is None and pace:
-                paced = PacedReads.install(response, lambda: pace)
+                paced = PacedReads.install(response, Pacing(lambda: pace))
     finally:
         if paced is not None:
             paced.restore()

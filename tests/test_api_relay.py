@@ -129,21 +129,48 @@ def test_paced_reads_space_the_reads_after_the_first_delta_and_restore_the_strea
     assert "read" not in vars(network)  # the connection goes back to the pool unpaced
 
 
-def test_flowing_streams_read_less_often_while_a_burst_of_requests_is_being_opened() -> None:
+def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_opened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "BURST_PACE", 4)  # held back at most 0.2 s here
+    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
     opening = workers.Opening()
     provider_stream, network = open_stream(6)
-    with paced_reads(opening.pace):
+    with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
         next(deltas)
-        with opening.request():  # another request is being sent upstream meanwhile
+        with opening.request():  # another request is being sent upstream meanwhile, for longer than the bound
             next(deltas)
             next(deltas)
         rest = list(deltas)
     assert len(rest) == 3
     gaps = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
-    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
     assert all(gap >= burst * 0.9 for gap in gaps[:2]), gaps
     assert all(gap < burst * 0.6 for gap in gaps[2:]), gaps  # the usual pace once it is open
+
+
+def test_a_held_stream_reads_again_as_soon_as_the_last_request_is_open() -> None:
+    opening = workers.Opening()
+    provider_stream, network = open_stream(4)
+    started, opened = threading.Event(), []
+
+    def open_one() -> None:
+        with opening.request():
+            started.set()
+            time.sleep(0.3)
+            opened.append(time.monotonic())  # the last request is open from here on
+
+    with paced_reads(opening.pace, opening.wait):
+        deltas = iter(provider_stream)
+        next(deltas)
+        threading.Thread(target=open_one).start()
+        started.wait(5)
+        rest = list(deltas)
+    assert len(rest) == 3
+    held = [read for read in network.reads if read > network.reads[0]][0]
+    assert opened and 0 <= held - opened[0] < 0.1, (held, opened)  # not the full bound: the burst is over
+    gaps = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
+    assert all(gap >= workers.FLUSH_INTERVAL * 0.9 for gap in gaps[1:-1]), gaps
 
 
 def test_reads_are_not_paced_outside_paced_reads() -> None:

@@ -75,7 +75,7 @@ class Relay:
     def pump(self) -> None:
         """Iterate the reply (blocking; on a worker thread) and hand every delta over, then how it ended."""
         try:
-            with paced_reads(OPENING.pace):
+            with paced_reads(OPENING.pace, OPENING.wait):
                 for delta in self.reply:
                     self._push(delta)
             self._push(Ended())

@@ -13,6 +13,7 @@ import contextvars
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -28,8 +29,9 @@ FLUSH_INTERVAL = 0.05
 meanwhile leaves in one chunk. Every wake-up of a thread costs ~50-80 us of CPU on a small VM and every write
 goes through uvicorn and Streamlit's middleware: per token, at 100 streams, that was most of the relay's cost."""
 
-BURST_PACE = 5
-"""While requests are being opened, streams that already flow read their upstream this many times less often."""
+BURST_PACE = 20
+"""While requests are being opened, streams that already flow wait up to this many FLUSH_INTERVALs between two reads
+of their upstream, and read again as soon as the last of them is open."""
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,30 +70,45 @@ def ticker() -> Ticker:
 
 class Opening:
     """How many requests are being opened (read, checked and sent upstream) right now, and the read pace of the
-    streams that already flow (`pace`, for `paced_reads`).
+    streams that already flow (`pace` and `wait`, for `paced_reads`).
 
     A burst of requests is set up under the one GIL with the streams already relaying: 100 arriving at once each
     wait for the others' setup and for every flowing stream's reads. While any request is still opening, the
-    flowing streams read every BURST_PACE x FLUSH_INTERVAL instead (their tokens wait in the socket and leave in
-    fewer, larger chunks; no first delta is ever held back), which gives the setups the CPU first. Counted on
-    the event loop's thread only; read from any.
+    flowing streams hold their next read back (their tokens wait in the socket and leave in fewer, larger chunks;
+    no first delta is ever held back), which gives the setups the CPU first, and read again as soon as the last
+    request is open, or after BURST_PACE x FLUSH_INTERVAL at the most. Counted on the event loop's thread only;
+    read from any.
     """
 
     def __init__(self) -> None:
         self.count = 0
+        self._calm = threading.Event()
+        """Set while no request is opening."""
+        self._calm.set()
 
     @contextmanager
     def request(self) -> Iterator[None]:
         """Count one request as opening for the length of the block."""
         self.count += 1
+        self._calm.clear()
         try:
             yield
         finally:
             self.count -= 1
+            if not self.count:
+                self._calm.set()
 
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""
         return FLUSH_INTERVAL * BURST_PACE if self.count else FLUSH_INTERVAL
+
+    def wait(self, seconds: float) -> None:
+        """Sleep up to `seconds` before a flowing stream's next read; while requests are opening, only until the
+        last of them is open (the pace is then asked again)."""
+        if self.count:
+            self._calm.wait(seconds)
+        else:
+            time.sleep(seconds)
 
 
 OPENING = Opening()

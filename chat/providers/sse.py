@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -104,56 +105,68 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 Pace = Callable[[], float]
 """Seconds from one read of a paced stream to the next, asked again before every read."""
-_read_pace: ContextVar[Pace | None] = ContextVar("charla_read_pace", default=None)
+Wait = Callable[[float], object]
+"""Sleeps up to the given seconds, or less when the pace may have changed meanwhile (it is asked again then)."""
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """How a paced stream spaces its reads: the pace, and how it waits for the next read."""
+
+    pace: Pace
+    wait: Wait = time.sleep
+
+
+_pacing: ContextVar[Pacing | None] = ContextVar("charla_read_pacing", default=None)
 
 
 @contextmanager
-def paced_reads(interval: float | Pace) -> Iterator[None]:
+def paced_reads(interval: float | Pace, wait: Wait = time.sleep) -> Iterator[None]:
     """Streams iterated inside this block (in this thread's context) read the network at most every `interval`
     seconds once their first delta is out: what arrives meanwhile comes in one read, handled in one go.
 
     A thread blocked on a socket per stream pays a wake-up and a hand-over of the GIL for every read, and an
     upstream sends each token as its own chunk: at 100 streams that hand-over, not the parsing, was most of the
     relay's CPU (`bench/api_load.py`). The first delta is never held back; later ones wait at most `interval`
-    (a function: asked before every read, so the pace can follow the load).
+    (a function: asked before every read, so the pace can follow the load; `wait` may end a wait early when the
+    pace shortens).
     """
-    token = _read_pace.set(interval if callable(interval) else lambda: interval)
+    token = _pacing.set(Pacing(interval if callable(interval) else lambda: interval, wait))
     try:
         yield
     finally:
-        _read_pace.reset(token)
+        _pacing.reset(token)
 
 
-def read_pace() -> Pace | None:
-    """The pace of the enclosing `paced_reads` block in this context (None: reads are not paced)."""
-    return _read_pace.get()
+def read_pace() -> Pacing | None:
+    """The pacing of the enclosing `paced_reads` block in this context (None: reads are not paced)."""
+    return _pacing.get()
 
 
 class PacedReads:
     """Stands in for a network stream's `read` (an instance attribute over the class's method) while a stream is
     paced; `restore()` takes it away again before the connection goes back to the pool."""
 
-    def __init__(self, network: Any, interval: Pace) -> None:
+    def __init__(self, network: Any, pacing: Pacing) -> None:
         self._network = network
         self._read = network.read
-        self._interval = interval
+        self._pacing = pacing
         self._last = time.monotonic()
 
     def __call__(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        wait = self._last + self._interval() - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        while (wait := self._last + self._pacing.pace() - time.monotonic()) > 0:
+            self._pacing.wait(wait)
         self._last = time.monotonic()
         data: bytes = self._read(max_bytes, timeout)
         return data
 
     @classmethod
-    def install(cls, response: Any, interval: Pace) -> PacedReads | None:
+    def install(cls, response: Any, pacing: Pacing) -> PacedReads | None:
         """Pace the reads of `response`'s network stream; None when it has none that can be paced."""
         network = network_stream(response)
         if network is None or not callable(getattr(network, "read", None)):
             return None
-        paced = cls(network, interval)
+        paced = cls(network, pacing)
         try:
             network.read = paced
         except AttributeError:  # a stream class without instance attributes: read unpaced
