@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from chat.api import workers
 from tests import api_fixtures
-from tests.api_fixtures import body, free_port, sse_events
+from tests.api_fixtures import body, free_port, sse_events, streamed_text
 from tests.fakes import FakeUpstream, Script
 
 api = api_fixtures.api
@@ -120,3 +123,34 @@ def test_mistral_errors_are_mapped_too(api: TestClient, upstream: FakeUpstream, 
     r = api.post("/api/chat", json=body("hi", model="mistral-small-latest"))
     assert r.status_code == 429 and r.json()["retryAfter"] == 5 and "Mistral" in r.json()["message"]
     assert_no_secret(r, secret_key)
+
+
+@pytest.mark.parametrize("model", ["openai/gpt-oss-20b", "mistral-small-latest"])
+def test_a_request_waiting_for_a_slow_provider_holds_no_flowing_stream_back(
+    api: TestClient, upstream: FakeUpstream, model: str
+) -> None:
+    """Streams already flowing hold their reads while a burst of requests is being sent, not while a sent request
+    waits for its provider's first byte (seconds, with a busy provider)."""
+    assert api.post("/api/chat", json=body("warm up", model=model)).status_code == 200
+    upstream.script(Script(first_delay=1.0, text="late but here"))
+    samples: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            samples.append((time.monotonic(), workers.OPENING.count))
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    started = time.monotonic()
+    watcher.start()
+    try:
+        r = api.post("/api/chat", json=body("hi", model=model))
+    finally:
+        stop.set()
+        watcher.join()
+    assert r.status_code == 200 and streamed_text(sse_events(r.text)) == "late but here"
+    assert time.monotonic() - started >= 1.0  # the provider did keep the request waiting
+    waiting = [count for at, count in samples if started + 0.3 <= at <= started + 0.9]
+    assert waiting and not any(waiting), samples
+    assert workers.OPENING.count == 0  # counted out once, though both the send and the block's end say so

@@ -23,6 +23,7 @@ from chat.api.envelope import Unauthorized, error_response, rate_headers
 from chat.api.stream import EventStream, Relay
 from chat.api.workers import OPENING, run_blocking
 from chat.errors import ChatError
+from chat.providers.clients import on_send
 from chat.text import Lang, parse_accept_language
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ async def open_reply(request: Request, ip: str) -> tuple[Relay, bool]:
     check_content_type(request)
     raw = await read_body(request)
     opened: list[Relay] = []
-    with OPENING.request():
+    with OPENING.request() as sent, on_send(sent):  # open once the request has left for the provider
         try:
             return await run_blocking(partial(_send, raw, lang, ip, asyncio.get_running_loop(), opened), then=_pump)
         except BaseException:

@@ -76,27 +76,39 @@ class Opening:
     wait for the others' setup and for every flowing stream's reads. While any request is still opening, the
     flowing streams hold their next read back (their tokens wait in the socket and leave in fewer, larger chunks;
     no first delta is ever held back), which gives the setups the CPU first, and read again as soon as the last
-    request is open, or after BURST_PACE x FLUSH_INTERVAL at the most. Counted on the event loop's thread only;
-    read from any.
+    request is open, or after BURST_PACE x FLUSH_INTERVAL at the most. A request is open once it has left for the
+    provider: the wait for the provider's answer, which can take seconds, holds nobody back.
     """
 
     def __init__(self) -> None:
         self.count = 0
+        self._lock = threading.Lock()
         self._calm = threading.Event()
         """Set while no request is opening."""
         self._calm.set()
 
     @contextmanager
-    def request(self) -> Iterator[None]:
-        """Count one request as opening for the length of the block."""
-        self.count += 1
-        self._calm.clear()
+    def request(self) -> Iterator[Callable[[], None]]:
+        """Count one request as opening until the block ends or the `sent()` it gives is called (from any thread,
+        any number of times), whichever comes first."""
+        done = False
+
+        def sent() -> None:
+            nonlocal done
+            with self._lock:
+                if not done:
+                    done = True
+                    self.count -= 1
+                    if not self.count:
+                        self._calm.set()
+
+        with self._lock:
+            self.count += 1
+            self._calm.clear()
         try:
-            yield
+            yield sent
         finally:
-            self.count -= 1
-            if not self.count:
-                self._calm.set()
+            sent()
 
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""

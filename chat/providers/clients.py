@@ -16,7 +16,9 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from pydantic import SecretStr
@@ -35,6 +37,28 @@ IDLE_SECONDS = 60.0
 well under the idle limits of the proxies APIs sit behind (Cloudflare's is 400 s). A connection the provider
 closed sooner is seen closed, and replaced, before it is used."""
 T = TypeVar("T")
+_on_send: ContextVar[Callable[[], object] | None] = ContextVar("charla_on_send", default=None)
+
+
+@contextmanager
+def on_send(callback: Callable[[], object]) -> Iterator[None]:
+    """Call `callback` each time a request leaves for a provider from this context (the block's, and the worker
+    threads' that copy it), just before the request is written: what follows is a wait for the network."""
+    token = _on_send.set(callback)
+    try:
+        yield
+    finally:
+        _on_send.reset(token)
+
+
+def _leaving(_request: Any) -> None:
+    callback = _on_send.get()
+    if callback is not None:
+        callback()
+
+
+HOOKS = {"request": [_leaving]}
+"""Every client's httpx event hooks (`on_send`)."""
 
 
 def pool_limits(http: Any) -> Any:
@@ -96,7 +120,7 @@ def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             base_url=base_url,
             max_retries=0,
             timeout=groq_timeout(timeout),
-            http_client=groq.DefaultHttpxClient(limits=pool_limits(httpx)),
+            http_client=groq.DefaultHttpxClient(limits=pool_limits(httpx), event_hooks=HOOKS),
         ),
     )
 
@@ -113,7 +137,7 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             server_url=base_url,
             timeout_ms=int(timeout * 1000),
             # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits
-            client=httpx2.Client(follow_redirects=True, limits=pool_limits(httpx2)),
+            client=httpx2.Client(follow_redirects=True, limits=pool_limits(httpx2), event_hooks=HOOKS),
         ),
     )
 
