@@ -138,7 +138,7 @@ def paced_reads(interval: float | Pace, wait: Wait = time.sleep) -> Iterator[Non
         _pacing.reset(token)
 
 
-def read_pace() -> Pacing | None:
+def read_pacing() -> Pacing | None:
     """The pacing of the enclosing `paced_reads` block in this context (None: reads are not paced)."""
     return _pacing.get()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from chat import errors
 from chat.providers.deltas import Delta, ThinkTags, content_deltas
-from chat.providers.sse import PacedReads, network_stream, read_pace, read_sse
+from chat.providers.sse import PacedReads, network_stream, read_pacing, read_sse
 from chat.schema import ToolCallPart
 
 
@@ -108,7 +108,7 @@ class ProviderStream:
     def __iter__(self) -> Iterator[Delta]:
         received: list[str] = []
         tags = ThinkTags()
-        pace = read_pace()
+        pacing = read_pacing()
         with map_errors(self._translate, self._model, received):
             try:
                 for event, chunk in read_sse(self._response):
@@ -119,8 +119,8 @@ class ProviderStream:
                             if not delta.reasoning:
                                 received.append(delta.text)
                             yield delta
-                            if pace is not None and self._paced is None:
-                                self._paced = PacedReads.install(self._response, pace)
+                            if pacing is not None and self._paced is None:
+                                self._paced = PacedReads.install(self._response, pacing)
                     self._usage(chunk)
                 yield from tags.flush()
             except json.JSONDecodeError:
