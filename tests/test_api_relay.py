@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any, cast
 
 import pytest
@@ -129,24 +130,87 @@ def test_paced_reads_space_the_reads_after_the_first_delta_and_restore_the_strea
     assert "read" not in vars(network)  # the connection goes back to the pool unpaced
 
 
+def gaps_of(network: Network) -> list[float]:
+    return [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
+
+
 def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_opened(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(workers, "BURST_PACE", 4)  # held back at most 0.2 s here
     burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
     opening = workers.Opening()
-    provider_stream, network = open_stream(6)
+    provider_stream, network = open_stream(4)
     with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
         next(deltas)
         with opening.request():  # another request is being sent upstream meanwhile, for longer than the bound
             next(deltas)
-            next(deltas)
         rest = list(deltas)
-    assert len(rest) == 3
-    gaps = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
-    assert all(gap >= burst * 0.9 for gap in gaps[:2]), gaps
-    assert all(gap < burst * 0.6 for gap in gaps[2:]), gaps  # the usual pace once it is open
+    assert len(rest) == 2
+    gaps = gaps_of(network)
+    assert burst * 0.9 <= gaps[0] < burst * 1.5, gaps  # held, for the bound at the most
+    assert all(gap < burst * 0.6 for gap in gaps[1:]), gaps  # the usual pace once it is open
+
+
+def test_a_flood_of_requests_holds_the_flowing_streams_once_for_the_bound_not_for_as_long_as_it_lasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers, "BURST_PACE", 4)  # a burst holds the streams 0.2 s at the most here
+    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
+    opening = workers.Opening()
+    provider_stream, network = open_stream(14)
+    flooding = threading.Event()
+    flooding.set()
+
+    def flood() -> None:  # overlapping requests keep opening for longer than the bound, pause a moment, go on
+        while flooding.is_set():
+            with ExitStack() as previous:
+                for _ in range(9):  # 0.27 s in all: a request opens before the one before it is open
+                    current = ExitStack()
+                    current.enter_context(opening.request())
+                    previous.close()
+                    previous = current
+                    time.sleep(0.03)
+            time.sleep(0.005)
+
+    with paced_reads(opening.pace, opening.wait):
+        deltas = iter(provider_stream)
+        next(deltas)
+        flooder = threading.Thread(target=flood)
+        flooder.start()
+        try:
+            rest = list(deltas)
+        finally:
+            flooding.clear()
+            flooder.join(5)
+    assert len(rest) == 13
+    gaps = gaps_of(network)[:-1]  # the last read is the body's end, at once
+    held = [gap for gap in gaps if gap > workers.FLUSH_INTERVAL * 2]
+    assert sum(held) < burst * 1.5, gaps  # the flood holds the stream for the bound in all, once
+    assert sum(gaps) < burst + 12 * workers.FLUSH_INTERVAL * 1.6, gaps  # then the usual pace (a held one: 2.4 s)
+
+
+def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers, "BURST_PACE", 4)
+    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
+    opening = workers.Opening()
+    provider_stream, network = open_stream(10)
+    with paced_reads(opening.pace, opening.wait):
+        deltas = iter(provider_stream)
+        next(deltas)
+        with opening.request():
+            next(deltas)  # held by the first burst
+        for _ in range(6):  # no request for 0.3 s: the stream reads at its usual pace
+            next(deltas)
+        with opening.request():
+            next(deltas)  # a new burst: held again
+        rest = list(deltas)
+    assert len(rest) == 1
+    gaps = gaps_of(network)
+    assert gaps[0] >= burst * 0.9, gaps
+    assert all(gap < burst * 0.6 for gap in gaps[1:7]), gaps
+    assert gaps[7] >= burst * 0.9, gaps
 
 
 def test_a_held_stream_reads_again_as_soon_as_the_last_request_is_open() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import queue
 import threading
 import time
@@ -31,7 +32,8 @@ goes through uvicorn and Streamlit's middleware: per token, at 100 streams, that
 
 BURST_PACE = 20
 """While requests are being opened, streams that already flow wait up to this many FLUSH_INTERVALs between two reads
-of their upstream, and read again as soon as the last of them is open."""
+of their upstream, and read again as soon as the last of them is open. It also bounds the whole hold of one burst:
+requests that keep opening past it (a flood) no longer hold the flowing streams back."""
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -76,8 +78,13 @@ class Opening:
     wait for the others' setup and for every flowing stream's reads. While any request is still opening, the
     flowing streams hold their next read back (their tokens wait in the socket and leave in fewer, larger chunks;
     no first delta is ever held back), which gives the setups the CPU first, and read again as soon as the last
-    request is open, or after BURST_PACE x FLUSH_INTERVAL at the most. A request is open once it has left for the
-    provider: the wait for the provider's answer, which can take seconds, holds nobody back.
+    request is open. A request is open once it has left for the provider: the wait for the provider's answer,
+    which can take seconds, holds nobody back.
+
+    The hold is a burst's, not a flood's: it lasts BURST_PACE x FLUSH_INTERVAL at the most from the burst's first
+    request, and requests that keep opening after that, or again within as long of the last one (a client
+    sending without pause, malformed requests included), belong to the same burst, so the flowing streams keep
+    their usual pace until the requests have paused for that long.
     """
 
     def __init__(self) -> None:
@@ -86,6 +93,10 @@ class Opening:
         self._calm = threading.Event()
         """Set while no request is opening."""
         self._calm.set()
+        self._began = -math.inf
+        """When the current burst began (monotonic seconds)."""
+        self._ended = -math.inf
+        """When the last request of the latest burst was open."""
 
     @contextmanager
     def request(self) -> Iterator[Callable[[], None]]:
@@ -100,9 +111,14 @@ class Opening:
                     done = True
                     self.count -= 1
                     if not self.count:
+                        self._ended = time.monotonic()
                         self._calm.set()
 
         with self._lock:
+            if not self.count:
+                now = time.monotonic()
+                if now - self._ended >= _hold_bound():
+                    self._began = now  # a new burst; else the one that paused a moment goes on
             self.count += 1
             self._calm.clear()
         try:
@@ -110,17 +126,27 @@ class Opening:
         finally:
             sent()
 
+    def _holding(self) -> float:
+        """Seconds the current burst may still hold the flowing streams (0: none)."""
+        return max(0.0, self._began + _hold_bound() - time.monotonic()) if self.count else 0.0
+
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""
-        return FLUSH_INTERVAL * BURST_PACE if self.count else FLUSH_INTERVAL
+        return FLUSH_INTERVAL * BURST_PACE if self._holding() else FLUSH_INTERVAL
 
     def wait(self, seconds: float) -> None:
-        """Sleep up to `seconds` before a flowing stream's next read; while requests are opening, only until the
-        last of them is open (the pace is then asked again)."""
-        if self.count:
-            self._calm.wait(seconds)
+        """Sleep up to `seconds` before a flowing stream's next read; while a burst holds the streams, only until
+        the last of its requests is open or the hold's bound, whichever comes first (the pace is then asked
+        again)."""
+        holding = self._holding()
+        if holding:
+            self._calm.wait(min(seconds, holding))
         else:
             time.sleep(seconds)
+
+
+def _hold_bound() -> float:
+    return FLUSH_INTERVAL * BURST_PACE
 
 
 OPENING = Opening()
