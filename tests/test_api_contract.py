@@ -258,6 +258,26 @@ def test_own_rate_limit_is_seed_429(api: TestClient, monkeypatch: pytest.MonkeyP
     assert r.headers["x-ratelimit-remaining"] == "0" and r.headers["x-ratelimit-limit"] == "2"
 
 
+def test_a_client_over_its_limit_is_refused_before_its_request_is_parsed(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chat.api import route
+
+    monkeypatch.setenv("CHARLA_IP_RATE_LIMIT", "1/60")
+    assert api.post("/api/chat", json=body("1")).status_code == 200
+    parsed: list[bytes] = []
+    parse = route.parse
+    monkeypatch.setattr(route, "parse", lambda raw, lang: parsed.append(raw) or parse(raw, lang))
+    r = api.post("/api/chat", content=b'{"messages": [' + b"[" * 100_000, headers={"content-type": "application/json"})
+    assert r.status_code == 429, r.text  # not the 400 a malformed body gets: the limit is asked first
+    assert 1 <= int(r.headers["retry-after"]) <= 60 and r.headers["x-ratelimit-remaining"] == "0"
+    assert parsed == []
+    monkeypatch.setenv("CHARLA_IP_RATE_LIMIT", "5/60")  # with quota left, the same body is parsed and refused
+    r = api.post("/api/chat", content=b'{"messages": [' + b"[" * 100_000, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and len(parsed) == 1
+    assert r.headers["x-ratelimit-remaining"] == "5"  # a new limit, and a refused request takes no slot of it
+
+
 def test_missing_key_is_500_with_what_to_do(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GROQ_API_KEY")
     monkeypatch.delenv("MISTRAL_API_KEY")

@@ -1,9 +1,9 @@
 """`POST /api/chat`: seed 004's contract over `chat.service`, answered as an AI SDK UI-message stream.
 
 Order of checks (each refusal is a seed 004 envelope from :mod:`chat.api.envelope`):
-bearer token (401) -> client IP (400) -> Content-Type (415) -> body size (413) -> JSON and shape (400) ->
-`service.send` (model, key, rate limit 429, window, attachments, upstream errors) -> 200 stream.
-The window, token budget, rate limits and the duration cut all live in :mod:`chat.service`.
+bearer token (401) -> client IP (400) -> Content-Type (415) -> body size (413) -> an IP whose quota is already
+spent (429) -> JSON and shape (400) -> `service.send` (model, key, rate limit 429, window, attachments, upstream
+errors) -> 200 stream. The window, token budget, rate limits and the duration cut all live in :mod:`chat.service`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from functools import partial
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chat import config, service
+from chat import config, ratelimit, service
 from chat.api import clientip
 from chat.api.body import check_content_type, parse, read_body
 from chat.api.envelope import Unauthorized, error_response, rate_headers
@@ -64,7 +64,8 @@ async def open_reply(request: Request, ip: str) -> tuple[Relay, bool]:
 
 def _send(raw: bytes, lang: Lang, ip: str, loop: asyncio.AbstractEventLoop, opened: list[Relay]) -> tuple[Relay, bool]:
     """Parse and send on one worker thread (one hand-over from the event loop, not two); the relay is also put
-    in `opened`."""
+    in `opened`. A client whose quota is already spent is refused before its request is parsed."""
+    ratelimit.refuse_spent(session=None, ip=ip)
     parsed = parse(raw, lang)
     reply = service.send(parsed.request, caller=service.Caller(ip=ip), tools="api")
     opened.append(Relay(reply, loop))

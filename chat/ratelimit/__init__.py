@@ -17,10 +17,22 @@ import threading
 
 from chat import config
 from chat.errors import RateLimiterUnavailable
-from chat.ratelimit.base import Backend, Check, Quota, tightest
+from chat.ratelimit.base import Backend, Check, Quota, refusal, tightest
 from chat.ratelimit.memory import Limiter, MemoryBackend
 
-__all__ = ["Backend", "Check", "Limiter", "Quota", "backend", "checks", "clear", "ip_quota", "peek", "take"]
+__all__ = [
+    "Backend",
+    "Check",
+    "Limiter",
+    "Quota",
+    "backend",
+    "checks",
+    "clear",
+    "ip_quota",
+    "peek",
+    "refuse_spent",
+    "take",
+]
 
 UNAVAILABLE_RETRY = 5
 """Seconds the API suggests waiting (Retry-After, X-RateLimit-Reset) while the shared limiter is unreachable."""
@@ -75,6 +87,17 @@ def take(*, session: str | None, ip: str | None) -> Quota:
     if not wanted:
         return Quota(0, 0, 0)
     return tightest(backend().take(wanted))
+
+
+def refuse_spent(*, session: str | None, ip: str | None) -> None:
+    """RateLimited at once, using nothing, when the session's or the IP's quota is already spent: the API asks
+    before it parses a request, so a client over its limit costs no parsing however large its requests. The
+    request's own slot is still taken by `take`, in the pipeline. RateLimiterUnavailable as `take`."""
+    wanted = checks(session=session, ip=ip)
+    if wanted:
+        spent = [(q, c) for q, c in zip(backend().peek(wanted), wanted, strict=True) if q.remaining == 0]
+        if spent:
+            raise refusal(spent)
 
 
 def peek(*, session: str | None, ip: str | None) -> Quota | None:
