@@ -134,12 +134,20 @@ def gaps_of(network: Network) -> list[float]:
     return [b - a for a, b in zip(network.reads, network.reads[1:], strict=False)]
 
 
+HELD = 4
+"""BURST_PACE in the hold's tests: a burst holds the flowing streams 0.2 s at the most."""
+BURST = workers.FLUSH_INTERVAL * HELD
+
+
+@pytest.fixture
+def opening(monkeypatch: pytest.MonkeyPatch) -> workers.Opening:
+    monkeypatch.setattr(workers, "BURST_PACE", HELD)
+    return workers.Opening()
+
+
 def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_opened(
-    monkeypatch: pytest.MonkeyPatch,
+    opening: workers.Opening,
 ) -> None:
-    monkeypatch.setattr(workers, "BURST_PACE", 4)  # held back at most 0.2 s here
-    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
-    opening = workers.Opening()
     provider_stream, network = open_stream(4)
     with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
@@ -149,16 +157,13 @@ def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_ope
         rest = list(deltas)
     assert len(rest) == 2
     gaps = gaps_of(network)
-    assert burst * 0.9 <= gaps[0] < burst * 1.5, gaps  # held, for the bound at the most
-    assert all(gap < burst * 0.6 for gap in gaps[1:]), gaps  # the usual pace once it is open
+    assert BURST * 0.9 <= gaps[0] < BURST * 1.5, gaps  # held, for the bound at the most
+    assert all(gap < BURST * 0.6 for gap in gaps[1:]), gaps  # the usual pace once it is open
 
 
 def test_a_flood_of_requests_holds_the_flowing_streams_once_for_the_bound_not_for_as_long_as_it_lasts(
-    monkeypatch: pytest.MonkeyPatch,
+    opening: workers.Opening,
 ) -> None:
-    monkeypatch.setattr(workers, "BURST_PACE", 4)  # a burst holds the streams 0.2 s at the most here
-    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
-    opening = workers.Opening()
     provider_stream, network = open_stream(14)
     flooding = threading.Event()
     flooding.set()
@@ -187,14 +192,11 @@ def test_a_flood_of_requests_holds_the_flowing_streams_once_for_the_bound_not_fo
     assert len(rest) == 13
     gaps = gaps_of(network)[:-1]  # the last read is the body's end, at once
     held = [gap for gap in gaps if gap > workers.FLUSH_INTERVAL * 2]
-    assert sum(held) < burst * 1.5, gaps  # the flood holds the stream for the bound in all, once
-    assert sum(gaps) < burst + 12 * workers.FLUSH_INTERVAL * 1.6, gaps  # then the usual pace (a held one: 2.4 s)
+    assert sum(held) < BURST * 1.5, gaps  # the flood holds the stream for the bound in all, once
+    assert sum(gaps) < BURST + 12 * workers.FLUSH_INTERVAL * 1.6, gaps  # then the usual pace (a held one: 2.4 s)
 
 
-def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workers, "BURST_PACE", 4)
-    burst = workers.FLUSH_INTERVAL * workers.BURST_PACE
-    opening = workers.Opening()
+def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(opening: workers.Opening) -> None:
     provider_stream, network = open_stream(10)
     with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
@@ -208,9 +210,9 @@ def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(monk
         rest = list(deltas)
     assert len(rest) == 1
     gaps = gaps_of(network)
-    assert gaps[0] >= burst * 0.9, gaps
-    assert all(gap < burst * 0.6 for gap in gaps[1:7]), gaps
-    assert gaps[7] >= burst * 0.9, gaps
+    assert gaps[0] >= BURST * 0.9, gaps
+    assert all(gap < BURST * 0.6 for gap in gaps[1:7]), gaps
+    assert gaps[7] >= BURST * 0.9, gaps
 
 
 def test_a_held_stream_reads_again_as_soon_as_the_last_request_is_open() -> None:
