@@ -9,7 +9,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any, cast
 
@@ -161,39 +161,85 @@ def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_ope
     assert all(gap < BURST * 0.6 for gap in gaps[1:]), gaps  # the usual pace once it is open
 
 
-def test_a_flood_of_requests_holds_the_flowing_streams_once_for_the_bound_not_for_as_long_as_it_lasts(
-    opening: workers.Opening,
-) -> None:
-    provider_stream, network = open_stream(14)
-    flooding = threading.Event()
-    flooding.set()
-
-    def flood() -> None:  # overlapping requests keep opening for longer than the bound, pause a moment, go on
-        while flooding.is_set():
-            with ExitStack() as previous:
-                for _ in range(9):  # 0.27 s in all: a request opens before the one before it is open
-                    current = ExitStack()
-                    current.enter_context(opening.request())
-                    previous.close()
-                    previous = current
-                    time.sleep(0.03)
-            time.sleep(0.005)
-
+def read_while(opening: workers.Opening, requests: Callable[[threading.Event], None], chunks: int) -> list[float]:
+    """Read a paced stream of `chunks` chunks while `requests(stop)` opens requests on another thread; the gaps
+    between its reads (the body's end, read at once, left out)."""
+    provider_stream, network = open_stream(chunks)
+    stop = threading.Event()
     with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
         next(deltas)
-        flooder = threading.Thread(target=flood)
-        flooder.start()
+        sender = threading.Thread(target=requests, args=(stop,))
+        sender.start()
         try:
-            rest = list(deltas)
+            assert len(list(deltas)) == chunks - 1
         finally:
-            flooding.clear()
-            flooder.join(5)
-    assert len(rest) == 13
-    gaps = gaps_of(network)[:-1]  # the last read is the body's end, at once
-    held = [gap for gap in gaps if gap > workers.FLUSH_INTERVAL * 2]
-    assert sum(held) < BURST * 1.5, gaps  # the flood holds the stream for the bound in all, once
-    assert sum(gaps) < BURST + 12 * workers.FLUSH_INTERVAL * 1.6, gaps  # then the usual pace (a held one: 2.4 s)
+            stop.set()
+            sender.join(5)
+    return gaps_of(network)[:-1]
+
+
+def overlapping(opening: workers.Opening, stop: threading.Event, seconds: float) -> None:
+    """Requests that open one after another for `seconds`, each before the one before it is open."""
+    with ExitStack() as previous:
+        ends = time.monotonic() + seconds
+        while not stop.is_set() and time.monotonic() < ends:
+            current = ExitStack()
+            current.enter_context(opening.request())
+            previous.close()
+            previous = current
+            time.sleep(0.03)
+
+
+def held_of(gaps: list[float]) -> list[float]:
+    return [gap for gap in gaps if gap > workers.FLUSH_INTERVAL * 2]
+
+
+def test_a_flood_of_requests_holds_the_flowing_streams_once_not_for_as_long_as_it_lasts(
+    opening: workers.Opening,
+) -> None:
+    gaps = read_while(opening, lambda stop: overlapping(opening, stop, 60.0), 14)
+    assert sum(held_of(gaps)) < BURST * 1.5, gaps  # held once, for the bound
+    assert sum(gaps) < BURST + 12 * workers.FLUSH_INTERVAL * 1.6, gaps  # then the usual pace (held: 2.6 s)
+
+
+def test_requests_opening_in_waves_hold_the_flowing_streams_at_most_half_the_time(opening: workers.Opening) -> None:
+    def waves(stop: threading.Event) -> None:  # each wave opens for longer than the bound, then pauses a moment
+        while not stop.is_set():
+            overlapping(opening, stop, 0.27)
+            time.sleep(0.005)
+
+    gaps = read_while(opening, waves, 30)
+    held = held_of(gaps)
+    assert held and all(gap < BURST * 1.5 for gap in held), gaps
+    assert sum(held) <= sum(gaps) / 2, gaps  # held half the time at most (every wave: 83 %)
+
+
+def test_a_burst_after_a_trickle_of_requests_is_held_as_after_silence(opening: workers.Opening) -> None:
+    began: list[float] = []
+
+    def trickle_then_burst(stop: threading.Event) -> None:
+        for _ in range(8):  # a request every 60 ms, each open for 5 ms
+            with opening.request():
+                time.sleep(0.005)
+            time.sleep(0.055)
+        with opening.request():  # then one that stays open longer than the bound
+            began.append(time.monotonic())
+            stop.wait(0.3)
+
+    provider_stream, network = open_stream(30)
+    with paced_reads(opening.pace, opening.wait):
+        deltas = iter(provider_stream)
+        next(deltas)
+        stop = threading.Event()
+        sender = threading.Thread(target=trickle_then_burst, args=(stop,))
+        sender.start()
+        rest = list(deltas)
+        stop.set()
+        sender.join(5)
+    assert len(rest) == 29 and began
+    after = [b - a for a, b in zip(network.reads, network.reads[1:], strict=False) if b > began[0]]
+    assert after[0] >= BURST * 0.9, (after, network.reads, began)  # the burst holds the stream for the bound
 
 
 def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(opening: workers.Opening) -> None:

@@ -32,8 +32,8 @@ goes through uvicorn and Streamlit's middleware: per token, at 100 streams, that
 
 BURST_PACE = 20
 """While requests are being opened, streams that already flow wait up to this many FLUSH_INTERVALs between two reads
-of their upstream, and read again as soon as the last of them is open. It also bounds the whole hold of one burst:
-requests that keep opening past it (a flood) no longer hold the flowing streams back."""
+of their upstream, and read again as soon as the last of them is open. It also bounds the whole of one hold, after
+which the streams are not held again for as long (see `Opening`)."""
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -81,10 +81,11 @@ class Opening:
     request is open. A request is open once it has left for the provider: the wait for the provider's answer,
     which can take seconds, holds nobody back.
 
-    The hold is a burst's, not a flood's: it lasts BURST_PACE x FLUSH_INTERVAL at the most from the burst's first
-    request, and requests that keep opening after that, or again within as long of the last one (a client
-    sending without pause, malformed requests included), belong to the same burst, so the flowing streams keep
-    their usual pace until the requests have paused for that long.
+    The hold is a burst's, not a flood's: it lasts BURST_PACE x FLUSH_INTERVAL at the most, and after a hold the
+    flowing streams keep their usual pace for at least as long as they were held: requests that keep opening
+    without pause (a flood, malformed ones included) hold them once, and requests that open in waves hold them at
+    most half the time. A quiet request's hold lasts as long as its setup, and so does the pause after it: a burst
+    that follows a trickle of requests is held as after silence.
     """
 
     def __init__(self) -> None:
@@ -93,10 +94,12 @@ class Opening:
         self._calm = threading.Event()
         """Set while no request is opening."""
         self._calm.set()
-        self._began = -math.inf
-        """When the current burst began (monotonic seconds)."""
-        self._ended = -math.inf
-        """When the last request of the latest burst was open."""
+        self._began: float | None = None
+        """When the hold of the requests opening now began (None: they hold nothing, or none is opening)."""
+        self._until = -math.inf
+        """When that hold ends at the latest (monotonic seconds)."""
+        self._free = -math.inf
+        """When requests may hold the flowing streams again."""
 
     @contextmanager
     def request(self) -> Iterator[Callable[[], None]]:
@@ -111,14 +114,13 @@ class Opening:
                     done = True
                     self.count -= 1
                     if not self.count:
-                        self._ended = time.monotonic()
+                        self._release(time.monotonic())
                         self._calm.set()
 
         with self._lock:
-            if not self.count:
-                now = time.monotonic()
-                if now - self._ended >= _hold_bound():
-                    self._began = now  # a new burst; else the one that paused a moment goes on
+            now = time.monotonic()
+            if not self.count and now >= self._free:
+                self._began, self._until = now, now + FLUSH_INTERVAL * BURST_PACE
             self.count += 1
             self._calm.clear()
         try:
@@ -126,9 +128,15 @@ class Opening:
         finally:
             sent()
 
+    def _release(self, now: float) -> None:
+        """The last request is open: its hold ends, and the streams are free of holds for as long as it lasted."""
+        if self._began is not None:
+            end = min(now, self._until)
+            self._free, self._until, self._began = end + (end - self._began), end, None
+
     def _holding(self) -> float:
-        """Seconds the current burst may still hold the flowing streams (0: none)."""
-        return max(0.0, self._began + _hold_bound() - time.monotonic()) if self.count else 0.0
+        """Seconds the requests opening now may still hold the flowing streams (0: none)."""
+        return max(0.0, self._until - time.monotonic()) if self.count else 0.0
 
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""
@@ -143,10 +151,6 @@ class Opening:
             self._calm.wait(min(seconds, holding))
         else:
             time.sleep(seconds)
-
-
-def _hold_bound() -> float:
-    return FLUSH_INTERVAL * BURST_PACE
 
 
 OPENING = Opening()
