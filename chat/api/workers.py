@@ -84,8 +84,9 @@ class Opening:
     The hold is a burst's, not a flood's: it lasts BURST_PACE x FLUSH_INTERVAL at the most, and after a hold the
     flowing streams keep their usual pace for at least as long as they were held: requests that keep opening
     without pause (a flood, malformed ones included) hold them once, and requests that open in waves hold them at
-    most half the time. A quiet request's hold lasts as long as its setup, and so does the pause after it: a burst
-    that follows a trickle of requests is held as after silence.
+    most half the time. Requests that begin to open before that pause is over hold the streams from its end on, if
+    they are still opening then. A quiet request's hold lasts as long as its setup, and so does the pause after it:
+    a burst that follows a trickle of requests is held as after silence.
     """
 
     def __init__(self) -> None:
@@ -96,6 +97,8 @@ class Opening:
         self._calm.set()
         self._began: float | None = None
         """When the hold of the requests opening now began (None: they hold nothing, or none is opening)."""
+        self._owed = False
+        """The requests opening now came while the streams were free of holds, and hold them once that ends."""
         self._until = -math.inf
         """When that hold ends at the latest (monotonic seconds)."""
         self._free = -math.inf
@@ -118,9 +121,9 @@ class Opening:
                         self._calm.set()
 
         with self._lock:
-            now = time.monotonic()
-            if not self.count and now >= self._free:
-                self._began, self._until = now, now + FLUSH_INTERVAL * BURST_PACE
+            if not self.count:
+                self._owed = True
+                self._hold(time.monotonic())
             self.count += 1
             self._calm.clear()
         try:
@@ -128,15 +131,29 @@ class Opening:
         finally:
             sent()
 
+    def _hold(self, now: float) -> None:
+        """Start the hold the requests opening now are owed, unless the streams are still free of holds (call with
+        the lock held)."""
+        if self._owed and now >= self._free:
+            self._owed, self._began, self._until = False, now, now + FLUSH_INTERVAL * BURST_PACE
+
     def _release(self, now: float) -> None:
         """The last request is open: its hold ends, and the streams are free of holds for as long as it lasted."""
+        self._owed = False
         if self._began is not None:
             end = min(now, self._until)
             self._free, self._until, self._began = end + (end - self._began), end, None
 
     def _holding(self) -> float:
         """Seconds the requests opening now may still hold the flowing streams (0: none)."""
-        return max(0.0, self._until - time.monotonic()) if self.count else 0.0
+        if not self.count:
+            return 0.0
+        now = time.monotonic()
+        if self._owed and now >= self._free:
+            with self._lock:
+                if self.count:
+                    self._hold(now)
+        return max(0.0, self._until - now)
 
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""
