@@ -8,7 +8,8 @@ that a noisy neighbour on a shared machine slows both alike. Each send times, in
 keydown (performance.now()) to the first token in the page (a MutationObserver that looks only at what each
 mutation added, so that its own cost does not grow with the page); a 2,000-token reply at 2,000 and at
 500 tokens/s; the median of `runs` warm sends per page and rate, and the ratio Charla / naive (goal <= 1.0). Cold:
-each page's first send in a fresh process against its second.
+the first visitor's first send in a fresh process against the next visitors' first sends (goal: no slower), each
+in a new browser context; and the first visitor's second send, which no longer pays for the page's first reply.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from tests.fakes import FakeUpstream, Script  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 TOKENS = 2_000
+VISITORS = 3
+"""New visitors after the first, each timed on its first send: a page's first send also loads what the browser
+first needs for a reply (script chunks, the first message's components), on every page, whatever the process."""
 PAGES = {"charla": "app.py", "naive": "bench/naive_page.py"}
 
 ARM = """marker => { window.__first = new Promise(resolve => {
@@ -74,19 +78,37 @@ def open_page(browser: Any, srv: LiveServer) -> Any:
     return page
 
 
+def next_visitors(
+    browser: Any, fake: FakeUpstream, servers: dict[str, LiveServer], rate: float, sent: int
+) -> dict[str, float]:
+    """Per page, the median of VISITORS new visitors' first sends (`sent`: the sends so far, for unique markers)."""
+    got: dict[str, list[float]] = {name: [] for name in servers}
+    for _ in range(VISITORS):  # each a new browser context: its own page, session and cache
+        for name, srv in servers.items():
+            sent += 1
+            page = open_page(browser, srv)
+            got[name].append(send(page, fake, sent, rate))
+            page.context.close()
+    return {name: statistics.median(times) for name, times in got.items()}
+
+
 def measure(browser: Any, fake: FakeUpstream, rates: list[float], runs: int) -> dict[str, dict[Any, float]]:
     out: dict[str, dict[Any, float]] = {name: {} for name in PAGES}
     times: dict[tuple[str, float], list[float]] = {(name, rate): [] for name in PAGES for rate in rates}
     with ExitStack() as stack:
-        pages = {}
+        pages, servers = {}, {}
         for name, path in PAGES.items():
             data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            pages[name] = open_page(browser, stack.enter_context(LiveServer(env(fake, data), script=path)))
+            servers[name] = stack.enter_context(LiveServer(env(fake, data), script=path))
+            pages[name] = open_page(browser, servers[name])
         n = 0
         for when in ("cold", "second"):
             for name, page in pages.items():
                 n += 1
                 out[name][when] = send(page, fake, n, rates[0])
+        for name, got in next_visitors(browser, fake, servers, rates[0], n).items():
+            out[name]["next"] = got
+        n += VISITORS * len(servers)
         for rate in rates:
             for run in range(runs):
                 order = list(pages) if run % 2 == 0 else list(reversed(pages))
@@ -115,9 +137,13 @@ def main() -> None:
         ratio = charla[rate] / naive[rate]
         line = f"charla {charla[rate]:6.0f}  naive {naive[rate]:6.0f}  ratio {ratio:.2f} (goal <= 1.0)"
         print(f"  {rate:>6.0f} tok/s: {line}")
-    print("first send of a fresh process, and the second (ms):")
+    print(f"first send of a fresh process's first visitor, the next {VISITORS} visitors' first (median), and the")
+    print("first visitor's second send (ms):")
     for name, got in results.items():
-        print(f"  {name:>6}: first {got['cold']:6.0f}  second {got['second']:6.0f}")
+        print(
+            f"  {name:>6}: first visitor {got['cold']:6.0f}  next visitors {got['next']:6.0f}  "
+            f"second send {got['second']:6.0f}"
+        )
 
 
 if __name__ == "__main__":
