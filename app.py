@@ -5,5 +5,6 @@ import streamlit as st
 from chat import warm_up
 from chat.api import middleware, routes
 
-warm_up()  # SDKs, encoder, store and MCP servers load now, not in the first visitor's reply
+# SDKs, encoder, store, MCP servers and the page's own modules load now, not in the first visitor's page and reply
+warm_up(pages=("streamlit.emojis", "pages._ui.chat_page"))
 app = st.App("pages/router.py", routes=routes(), middleware=middleware())

@@ -195,3 +195,38 @@ def test_spanish_switch_renders_every_label(page: Any, server: LiveServer, fake:
         assert word in sidebar
     assert "Settings" not in sidebar and "Temperature" not in sidebar
     shot(page, "browser_spanish")
+
+
+def imports_in(text: str) -> list[str]:
+    """The modules `-X importtime` (PYTHONPROFILEIMPORTTIME) logged in `text` (those an `import` statement loaded;
+    importlib.import_module's own are not logged, the ones they import are)."""
+    return [line.rpartition("|")[2].strip() for line in text.splitlines() if line.startswith("import time:")]
+
+
+def test_the_first_visitor_of_a_fresh_process_waits_for_no_import(
+    page: Any, fake: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The warm-up at start loads what the first page and the first reply need: the first visitor waits no longer
+    than the next (before it, its page loaded the MCP SDK and Streamlit's emoji table, ~0.6 s, and read the model
+    list, and its reply loaded babel's dates)."""
+    data = tmp_path_factory.mktemp("cold")
+    with LiveServer(env(fake, data, PYTHONPROFILEIMPORTTIME="1")) as srv:
+        size, quiet = -1, 0.0
+        deadline = time.monotonic() + 60
+        while quiet < 2.0 and time.monotonic() < deadline:  # the warm-up's imports are over
+            now = srv.log_path.stat().st_size
+            quiet, size = (quiet + 0.25 if now == size else 0.0), now
+            time.sleep(0.25)
+        started = srv.log_path.stat().st_size
+        assert "chat.api" in imports_in(srv.log_path.read_text(errors="replace"))  # the log shows imports
+        listings = len(fake.model_requests())
+        assert listings, "the warm-up reads the model lists with the server's keys"
+        fake.script(Script(text="first reply", delay=0.01))
+        open_chat(page, srv.url)
+        type_and_send(page, "hello")
+        last_reply(page).get_by_text("first reply").wait_for(timeout=15_000)
+        settle(page)
+        late = imports_in(srv.log_path.read_bytes()[started:].decode(errors="replace"))
+    assert len(fake.model_requests()) == listings  # the page's model picker had its list already
+    ours = ("chat", "pages", "groq", "mistralai", "httpx", "httpcore", "babel", "mcp", "tiktoken", "sqlalchemy")
+    assert not [m for m in late if m.split(".")[0] in ours or m == "streamlit.emojis"], late

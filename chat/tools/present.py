@@ -103,10 +103,11 @@ def tool_servers(lang: Lang) -> tuple[str | None, list[ServerStatus]] | None:
     Never waits: a server not started yet reads as starting, and starts in the background (the app's warm-up
     usually started it already)."""
     from chat.tools.config import config_path
-    from chat.tools.shared import shared_hub
 
     if config_path() is None:
         return None
+    from chat.tools.shared import shared_hub  # the MCP SDK loads only where a config asks for it
+
     hub = shared_hub()
     error = hub.config_error
     servers = hub.servers()
