@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import gc
+import ssl
 import uuid
+from typing import Any
 
+import certifi
 import groq
+import pytest
 from pydantic import SecretStr
 
 from chat import config
-from chat.providers.clients import CLIENTS, SessionKeys
+from chat.providers.clients import CLIENTS, SessionKeys, client_for
 from chat.schema import ChatRequest, Message
 from chat.service import Caller, send
 from tests.fakes import FakeUpstream
@@ -43,3 +47,29 @@ def test_the_servers_key_keeps_its_client(upstream: FakeUpstream) -> None:
     list(send(ChatRequest(messages=[Message.of("user", "hi")], model="openai/gpt-oss-20b"), caller=Caller()))
     gc.collect()
     assert clients_holding("test-key")
+
+
+def test_a_new_key_shares_the_tls_context_instead_of_reading_the_ca_bundle_again(
+    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every visitor with a key of their own gets new clients: each read the whole CA bundle (~37 ms of CPU,
+    twice for mistralai) before their first request could leave."""
+    client_for("groq", SecretStr("gsk_first"), None, 30.0)
+    client_for("mistral", SecretStr("first"), None, 30.0)
+    loads: list[object] = []
+    load = ssl.SSLContext.load_verify_locations
+
+    def counted(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        load(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    for provider, model in (("groq", "openai/gpt-oss-20b"), ("mistral", "mistral-small-latest")):
+        key = SessionKeys().note(SecretStr(f"{provider}_" + uuid.uuid4().hex))
+        request = ChatRequest(messages=[Message.of("user", "hi")], model=model)
+        reply = send(request, caller=Caller(session=provider, ip="127.0.0.1", keys={provider: key}))  # type: ignore[dict-item]
+        assert "".join(d.text for d in reply) == "Echo: hi"
+    assert loads == []
+    monkeypatch.setenv("SSL_CERT_FILE", certifi.where())  # a CA setting of its own gets a context of its own
+    client_for("groq", SecretStr("gsk_" + uuid.uuid4().hex), None, 30.0)
+    assert len(loads) == 1 and certifi.where() in str(loads[0]), loads
