@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any, cast
 
 import pytest
@@ -145,13 +145,21 @@ def opening(monkeypatch: pytest.MonkeyPatch) -> workers.Opening:
     return workers.Opening()
 
 
-def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_opened(
-    opening: workers.Opening,
-) -> None:
-    provider_stream, network = open_stream(4)
+@contextmanager
+def flowing(opening: workers.Opening, chunks: int) -> Iterator[tuple[Iterator[Delta], Network]]:
+    """A stream of `chunks` chunks, paced by `opening`, that has given its first delta: its other deltas and its
+    network (the times of its reads)."""
+    provider_stream, network = open_stream(chunks)
     with paced_reads(opening.pace, opening.wait):
         deltas = iter(provider_stream)
         next(deltas)
+        yield deltas, network
+
+
+def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_opened(
+    opening: workers.Opening,
+) -> None:
+    with flowing(opening, 4) as (deltas, network):
         with opening.request():  # another request is being sent upstream meanwhile, for longer than the bound
             next(deltas)
         rest = list(deltas)
@@ -164,11 +172,8 @@ def test_flowing_streams_hold_their_reads_while_a_burst_of_requests_is_being_ope
 def read_while(opening: workers.Opening, requests: Callable[[threading.Event], None], chunks: int) -> list[float]:
     """Read a paced stream of `chunks` chunks while `requests(stop)` opens requests on another thread; the gaps
     between its reads (the body's end, read at once, left out)."""
-    provider_stream, network = open_stream(chunks)
     stop = threading.Event()
-    with paced_reads(opening.pace, opening.wait):
-        deltas = iter(provider_stream)
-        next(deltas)
+    with flowing(opening, chunks) as (deltas, network):
         sender = threading.Thread(target=requests, args=(stop,))
         sender.start()
         try:
@@ -228,10 +233,7 @@ def test_a_burst_after_a_trickle_of_requests_is_held_as_after_silence(opening: w
             began.append(time.monotonic())
             stop.wait(0.3)
 
-    provider_stream, network = open_stream(30)
-    with paced_reads(opening.pace, opening.wait):
-        deltas = iter(provider_stream)
-        next(deltas)
+    with flowing(opening, 30) as (deltas, network):
         stop = threading.Event()
         sender = threading.Thread(target=trickle_then_burst, args=(stop,))
         sender.start()
@@ -244,10 +246,7 @@ def test_a_burst_after_a_trickle_of_requests_is_held_as_after_silence(opening: w
 
 
 def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(opening: workers.Opening) -> None:
-    provider_stream, network = open_stream(10)
-    with paced_reads(opening.pace, opening.wait):
-        deltas = iter(provider_stream)
-        next(deltas)
+    with flowing(opening, 10) as (deltas, network):
         with opening.request():
             next(deltas)  # held by the first burst
         for _ in range(6):  # no request for 0.3 s: the stream reads at its usual pace
@@ -265,10 +264,7 @@ def test_a_burst_after_a_pause_as_long_as_the_bound_holds_the_streams_again(open
 def test_a_burst_that_begins_before_the_pause_after_a_hold_is_over_holds_the_streams_from_its_end(
     opening: workers.Opening,
 ) -> None:
-    provider_stream, network = open_stream(12)
-    with paced_reads(opening.pace, opening.wait):
-        deltas = iter(provider_stream)
-        next(deltas)
+    with flowing(opening, 12) as (deltas, network):
         with opening.request():
             next(deltas)  # held by the first burst for the bound: then free of holds for as long
         next(deltas)
