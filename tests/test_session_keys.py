@@ -64,8 +64,9 @@ def test_a_new_key_shares_the_tls_context_instead_of_reading_the_ca_bundle_again
         load(self, *args, **kwargs)
 
     monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counted)
+    session = SessionKeys()  # the visitors' session: their clients last as long as it does
     for provider, model in (("groq", "openai/gpt-oss-20b"), ("mistral", "mistral-small-latest")):
-        key = SessionKeys().note(SecretStr(f"{provider}_" + uuid.uuid4().hex))
+        key = session.note(SecretStr(f"{provider}_" + uuid.uuid4().hex))
         request = ChatRequest(messages=[Message.of("user", "hi")], model=model)
         reply = send(request, caller=Caller(session=provider, ip="127.0.0.1", keys={provider: key}))  # type: ignore[dict-item]
         assert "".join(d.text for d in reply) == "Echo: hi"

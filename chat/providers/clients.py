@@ -150,18 +150,18 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
     import httpx2
     from mistralai.client import Mistral
 
-    tls = shared_tls("httpx2", httpx2.create_ssl_context)
-    return CLIENTS.get(
-        ("mistral", key_digest(key), base_url, timeout),
-        lambda: Mistral(
+    def build() -> Any:
+        tls = shared_tls("httpx2", httpx2.create_ssl_context)
+        return Mistral(
             api_key=key.get_secret_value(),
             server_url=base_url,
             timeout_ms=int(timeout * 1000),
             # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits and TLS context
             client=httpx2.Client(follow_redirects=True, verify=tls, limits=pool_limits(httpx2), event_hooks=HOOKS),
             async_client=httpx2.AsyncClient(follow_redirects=True, verify=tls),
-        ),
-    )
+        )
+
+    return CLIENTS.get(("mistral", key_digest(key), base_url, timeout), build)
 
 
 def client_for(vendor: Provider, key: SecretStr, base_url: str | None, timeout: float) -> Any:
