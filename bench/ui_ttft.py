@@ -15,9 +15,11 @@ in a new browser context; and the first visitor's second send, which no longer p
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -79,15 +81,14 @@ def open_page(browser: Any, srv: LiveServer) -> Any:
 
 
 def next_visitors(
-    browser: Any, fake: FakeUpstream, servers: dict[str, LiveServer], rate: float, sent: int
+    browser: Any, fake: FakeUpstream, servers: dict[str, LiveServer], rate: float, numbers: Iterator[int]
 ) -> dict[str, float]:
-    """Per page, the median of VISITORS new visitors' first sends (`sent`: the sends so far, for unique markers)."""
+    """Per page, the median of VISITORS new visitors' first sends (`numbers`: each send's, for unique markers)."""
     got: dict[str, list[float]] = {name: [] for name in servers}
     for _ in range(VISITORS):  # each a new browser context: its own page, session and cache
         for name, srv in servers.items():
-            sent += 1
             page = open_page(browser, srv)
-            got[name].append(send(page, fake, sent, rate))
+            got[name].append(send(page, fake, next(numbers), rate))
             page.context.close()
     return {name: statistics.median(times) for name, times in got.items()}
 
@@ -101,20 +102,17 @@ def measure(browser: Any, fake: FakeUpstream, rates: list[float], runs: int) -> 
             data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             servers[name] = stack.enter_context(LiveServer(env(fake, data), script=path))
             pages[name] = open_page(browser, servers[name])
-        n = 0
+        numbers = itertools.count(1)
         for when in ("cold", "second"):
             for name, page in pages.items():
-                n += 1
-                out[name][when] = send(page, fake, n, rates[0])
-        for name, got in next_visitors(browser, fake, servers, rates[0], n).items():
+                out[name][when] = send(page, fake, next(numbers), rates[0])
+        for name, got in next_visitors(browser, fake, servers, rates[0], numbers).items():
             out[name]["next"] = got
-        n += VISITORS * len(servers)
         for rate in rates:
             for run in range(runs):
                 order = list(pages) if run % 2 == 0 else list(reversed(pages))
                 for name in order:
-                    n += 1
-                    times[name, rate].append(send(pages[name], fake, n, rate))
+                    times[name, rate].append(send(pages[name], fake, next(numbers), rate))
     for (name, rate), got in times.items():
         out[name][rate] = statistics.median(got)
     return out

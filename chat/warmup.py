@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections.abc import Callable
 from functools import partial
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,18 @@ def warm_up(pages: tuple[str, ...] = ()) -> threading.Thread:
 
 
 def _run(modules: tuple[str, ...]) -> None:
-    for step in (partial(_imports, modules), _encoder, _store, _catalog, _tools):
+    steps: dict[str, Callable[[], None]] = {
+        "imports": partial(_imports, modules),
+        "encoder": _encoder,
+        "store": _store,
+        "catalog": _catalog,
+        "tools": _tools,
+    }
+    for name, step in steps.items():
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; the first request meets the same problem and reports it
-            log.warning("warm-up step %s failed", getattr(step, "__name__", "imports"), exc_info=True)
+            log.warning("warm-up step %s failed", name, exc_info=True)
 
 
 def _imports(modules: tuple[str, ...]) -> None:

@@ -96,9 +96,8 @@ class Opening:
         """Set while no request is opening."""
         self._calm.set()
         self._began: float | None = None
-        """When the hold of the requests opening now began (None: they hold nothing, or none is opening)."""
-        self._owed = False
-        """The requests opening now came while the streams were free of holds, and hold them once that ends."""
+        """When the hold of the requests opening now begins: when the first of them came, or when the streams'
+        spell free of holds ends, if that is later (None: none is opening)."""
         self._until = -math.inf
         """When that hold ends at the latest (monotonic seconds)."""
         self._free = -math.inf
@@ -122,8 +121,8 @@ class Opening:
 
         with self._lock:
             if not self.count:
-                self._owed = True
-                self._hold(time.monotonic())
+                self._began = max(time.monotonic(), self._free)
+                self._until = self._began + FLUSH_INTERVAL * BURST_PACE
             self.count += 1
             self._calm.clear()
         try:
@@ -131,29 +130,18 @@ class Opening:
         finally:
             sent()
 
-    def _hold(self, now: float) -> None:
-        """Start the hold the requests opening now are owed, unless the streams are still free of holds (call with
-        the lock held)."""
-        if self._owed and now >= self._free:
-            self._owed, self._began, self._until = False, now, now + FLUSH_INTERVAL * BURST_PACE
-
     def _release(self, now: float) -> None:
-        """The last request is open: its hold ends, and the streams are free of holds for as long as it lasted."""
-        self._owed = False
-        if self._began is not None:
+        """The last request is open: its hold ends, and the streams are free of holds for as long as it lasted
+        (a hold that had not begun leaves that spell as it was)."""
+        if self._began is not None and now > self._began:
             end = min(now, self._until)
-            self._free, self._until, self._began = end + (end - self._began), end, None
+            self._free, self._until = end + (end - self._began), end
+        self._began = None
 
     def _holding(self) -> float:
         """Seconds the requests opening now may still hold the flowing streams (0: none)."""
-        if not self.count:
-            return 0.0
-        now = time.monotonic()
-        if self._owed and now >= self._free:
-            with self._lock:
-                if self.count:
-                    self._hold(now)
-        return max(0.0, self._until - now)
+        began, now = self._began, time.monotonic()
+        return max(0.0, self._until - now) if began is not None and now >= began else 0.0
 
     def pace(self) -> float:
         """Seconds from one read of a flowing stream to its next."""

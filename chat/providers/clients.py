@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import SecretStr
@@ -70,20 +71,16 @@ def pool_limits(http: Any) -> Any:
     )
 
 
-_tls: dict[tuple[str, str | None, str | None], ssl.SSLContext] = {}
-_tls_lock = threading.Lock()
-
-
-def shared_tls(stack: str, create: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+def shared_tls(create: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
     """One TLS context per HTTP stack (`create`: its default one) and CA setting (`SSL_CERT_FILE`, `SSL_CERT_DIR`),
     shared by every client: building one reads the whole CA bundle, ~37 ms of CPU here, which each new client
     (each visitor's own key, each timeout) paid, twice for mistralai's pair of clients."""
-    ident = (stack, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-    with _tls_lock:
-        found = _tls.get(ident)
-        if found is None:
-            found = _tls[ident] = create()
-        return found
+    return _tls(create, os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@cache
+def _tls(create: Callable[[], ssl.SSLContext], _cafile: str | None, _capath: str | None) -> ssl.SSLContext:
+    return create()
 
 
 def groq_timeout(seconds: float) -> Any:
@@ -139,7 +136,7 @@ def groq_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             max_retries=0,
             timeout=groq_timeout(timeout),
             http_client=groq.DefaultHttpxClient(
-                verify=shared_tls("httpx", httpx.create_ssl_context), limits=pool_limits(httpx), event_hooks=HOOKS
+                verify=shared_tls(httpx.create_ssl_context), limits=pool_limits(httpx), event_hooks=HOOKS
             ),
         ),
     )
@@ -151,7 +148,7 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
     from mistralai.client import Mistral
 
     def build() -> Any:
-        tls = shared_tls("httpx2", httpx2.create_ssl_context)
+        tls = shared_tls(httpx2.create_ssl_context)
         return Mistral(
             api_key=key.get_secret_value(),
             server_url=base_url,
