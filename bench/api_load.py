@@ -151,6 +151,18 @@ def cpu_seconds(pid: int) -> float | None:
     return None if times is None else sum(times)
 
 
+def native_parts(pid: int) -> str:
+    """Which of uvloop (the event loop) and httptools (uvicorn's HTTP parser) the server process has loaded: Streamlit
+    and uvicorn use each when it is installed, else asyncio's loop and h11. From /proc/<pid>/maps (Linux)."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return "n/a"
+    loop = "uvloop" if "/uvloop/" in maps else "asyncio"
+    http = "httptools" if "/httptools/" in maps else "h11"
+    return f"{loop} loop, {http} parser"
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-quantile (0..1) of `values`, in ms."""
     if not values:
@@ -245,6 +257,7 @@ async def main_async(args: argparse.Namespace) -> int:
                 4,
             )
             pid = server.proc.pid if server.proc else 0
+            print(f"server         : {native_parts(pid)}")
             for n in range(args.rounds):
                 if n:
                     base = await direct_phase(fake_url, text, args.streams, args.vendor)
