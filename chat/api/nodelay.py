@@ -5,6 +5,9 @@ in the connections it accepts and leaves Nagle's algorithm on: a response writte
 then the body; a reply's chunks; the page's WebSocket messages) holds its second part until the client has
 acknowledged the first, which a client delays by up to 40 ms (Linux's delayed ACK). Every `GET /healthz` took
 44 ms on 127.0.0.1, and every streamed chunk could wait as long.
+
+uvloop (which Charla installs, except on Windows) turns Nagle's algorithm off on every TCP connection itself; this
+middleware is for asyncio's own loop, where Streamlit's server runs without it.
 """
 
 from __future__ import annotations
