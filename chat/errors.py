@@ -99,14 +99,17 @@ class ConfigError(ChatError):
 
 
 class MissingKeyError(ConfigError):
-    """No API key for the provider."""
+    """No API key for the provider; `provider` None: for no provider at all, when the request named no model."""
 
     key = "error.missing_key"
     status = 500
 
-    def __init__(self, provider: str) -> None:
+    def __init__(self, provider: str | None) -> None:
         self.provider = provider
-        super().__init__(provider=provider_label(provider), env=f"{provider.upper()}_API_KEY")
+        if provider is None:
+            super().__init__("error.no_key")
+        else:
+            super().__init__(provider=provider_label(provider), env=f"{provider.upper()}_API_KEY")
 
 
 class RequestError(ChatError):

@@ -279,13 +279,24 @@ def test_a_client_over_its_limit_is_refused_before_its_request_is_parsed(
 
 
 def test_missing_key_is_500_with_what_to_do(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no key at all, a request that names no model (the seed's curl) learns that either key will do."""
     monkeypatch.delenv("GROQ_API_KEY")
     monkeypatch.delenv("MISTRAL_API_KEY")
     r = api.post("/api/chat", json=body("hi"), headers=ES)
     assert r.status_code == 500
     assert r.json()["error"] == "Error al procesar la solicitud"
-    assert "GROQ_API_KEY" in r.json()["details"]
+    assert "GROQ_API_KEY o MISTRAL_API_KEY" in r.json()["details"]
     assert_rate_headers(r.headers)
+
+
+def test_a_model_without_its_key_names_that_key(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GROQ_API_KEY")
+    monkeypatch.delenv("MISTRAL_API_KEY")
+    r = api.post("/api/chat", json=body("hi", model="mistral-small-latest"))
+    assert r.status_code == 500
+    details = r.json()["details"]
+    assert "MISTRAL_API_KEY" in details
+    assert "GROQ_API_KEY" not in details
 
 
 def test_unexpected_failure_is_a_500_without_internals(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -86,6 +86,11 @@ TEXT: Table = {
         "en": "{provider} API key not found. Set it in Settings or {env}.",
         "es": "No se encontró la clave de API de {provider}. Configúrala en Ajustes o en {env}.",
     },
+    "error.no_key": {
+        "en": "No API key found. Set GROQ_API_KEY or MISTRAL_API_KEY on the server, or add your own key in Settings.",
+        "es": "No se encontró ninguna clave de API. Configura GROQ_API_KEY o MISTRAL_API_KEY en el servidor, "
+        "o añade tu propia clave en Ajustes.",
+    },
     "error.unknown_model": {
         "en": "Unknown model '{model}'. Choose one of: {options}.",
         "es": "Modelo desconocido '{model}'. Elige uno de: {options}.",
