@@ -87,9 +87,8 @@ TEXT: Table = {
         "es": "No se encontró la clave de API de {provider}. Configúrala en Ajustes o en {env}.",
     },
     "error.no_key": {
-        "en": "No API key found. Set GROQ_API_KEY or MISTRAL_API_KEY on the server, or add your own key in Settings.",
-        "es": "No se encontró ninguna clave de API. Configura GROQ_API_KEY o MISTRAL_API_KEY en el servidor, "
-        "o añade tu propia clave en Ajustes.",
+        "en": "No API key found. Set GROQ_API_KEY or MISTRAL_API_KEY on the server.",
+        "es": "No se encontró ninguna clave de API. Configura GROQ_API_KEY o MISTRAL_API_KEY en el servidor.",
     },
     "error.unknown_model": {
         "en": "Unknown model '{model}'. Choose one of: {options}.",
