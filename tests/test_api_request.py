@@ -14,6 +14,12 @@ from chat.schema import FilePart, ImagePart, TextPart
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nrest").decode()
 
 
+@pytest.fixture(autouse=True)
+def server_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body that names no model gets the default of a provider the server has a key for."""
+    monkeypatch.setenv("GROQ_API_KEY", "gsk_test")
+
+
 def details(body: Any, lang: str = "en") -> list[dict[str, Any]]:
     with pytest.raises(ValidationError) as info:
         parse_request(body)

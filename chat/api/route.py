@@ -2,8 +2,9 @@
 
 Order of checks (each refusal is a seed 004 envelope from :mod:`chat.api.envelope`):
 bearer token (401) -> client IP (400) -> Content-Type (415) -> body size (413) -> an IP whose quota is already
-spent (429) -> JSON and shape (400) -> `service.send` (model, key, rate limit 429, window, attachments, upstream
-errors) -> 200 stream. The window, token budget, rate limits and the duration cut all live in :mod:`chat.service`.
+spent (429) -> JSON and shape (400) -> no model named and no key at all (500) -> `service.send` (model, key, rate
+limit 429, window, attachments, upstream errors) -> 200 stream. The window, token budget, rate limits and the
+duration cut all live in :mod:`chat.service`.
 """
 
 from __future__ import annotations
