@@ -287,6 +287,8 @@ def test_missing_key_is_500_with_what_to_do(api: TestClient, monkeypatch: pytest
     assert r.json()["error"] == "Error al procesar la solicitud"
     assert "GROQ_API_KEY o MISTRAL_API_KEY" in r.json()["details"]
     assert_rate_headers(r.headers)
+    again = api.post("/api/chat", json=body("hi"))
+    assert again.headers["x-ratelimit-remaining"] == r.headers["x-ratelimit-remaining"]  # no quota taken
 
 
 def test_a_model_without_its_key_names_that_key(api: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
