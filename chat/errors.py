@@ -3,7 +3,8 @@
 ```
 ChatError                         user-facing; .message(lang) renders it in English or Spanish
  ├─ ConfigError                   the deployer or the user must change a setting
- │   └─ MissingKeyError           no API key for the provider (session, environment, secrets)
+ │   ├─ MissingKeyError           no API key for the provider (session, environment, secrets)
+ │   └─ NoKeyError                no key for any provider, and no model named (the API's default needs one)
  ├─ RequestError                  the request itself cannot be sent as it is (HTTP 400)
  │   ├─ InvalidRequest            schema validation failed; .details is seed 004's list
  │   ├─ UnknownModel              the model is not in Charla's catalogue
@@ -55,6 +56,7 @@ __all__ = [
     "MissingKeyError",
     "ModelNotFound",
     "ModelUnavailable",
+    "NoKeyError",
     "ProviderError",
     "RateLimited",
     "RateLimiterUnavailable",
@@ -99,17 +101,21 @@ class ConfigError(ChatError):
 
 
 class MissingKeyError(ConfigError):
-    """No API key for the provider; `provider` None: for no provider at all, when the request named no model."""
+    """No API key for the provider."""
 
     key = "error.missing_key"
     status = 500
 
-    def __init__(self, provider: str | None) -> None:
+    def __init__(self, provider: str) -> None:
         self.provider = provider
-        if provider is None:
-            super().__init__("error.no_key")
-        else:
-            super().__init__(provider=provider_label(provider), env=f"{provider.upper()}_API_KEY")
+        super().__init__(provider=provider_label(provider), env=f"{provider.upper()}_API_KEY")
+
+
+class NoKeyError(ConfigError):
+    """No API key for any provider, and the request named no model to say whose is missing."""
+
+    key = "error.no_key"
+    status = 500
 
 
 class RequestError(ChatError):

@@ -84,7 +84,7 @@ def test_errors_outside_the_sdks_are_not_swallowed() -> None:
 
 def test_every_error_renders_in_both_languages_without_placeholders() -> None:
     samples = [cls("groq", status_code=500, retry_after=3, model="m") for cls in errors.ProviderError.__subclasses__()]
-    samples += [errors.MissingKeyError("mistral"), errors.RateLimited(5, 20, "ip")]
+    samples += [errors.MissingKeyError("mistral"), errors.NoKeyError(), errors.RateLimited(5, 20, "ip")]
     for err in samples:
         for lang in ("en", "es"):
             text = err.message(lang)  # type: ignore[arg-type]

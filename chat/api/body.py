@@ -79,8 +79,8 @@ def decode_json(raw: bytes, lang: Lang) -> Any:
 
 
 def parse(raw: bytes, lang: Lang) -> Parsed:
-    """Body bytes -> the parsed request; InvalidRequest with seed 004's details otherwise (MissingKeyError: it names
-    no model and the server has no key to pick one). Blocking: run off-loop."""
+    """Body bytes -> the parsed request; InvalidRequest with seed 004's details otherwise (NoKeyError: it names no
+    model and the server has no key to pick one). Blocking: run off-loop."""
     data = decode_json(raw, lang)
     try:
         return parse_request(data)

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from chat import config
 from chat.api.toolparts import ApiToolCall, is_tool_part, normalized, tool_turn
 from chat.catalog import DEFAULT_MODELS
-from chat.errors import MissingKeyError
+from chat.errors import NoKeyError
 from chat.schema import (
     MAX_FILE_BYTES,
     MAX_MESSAGES,
@@ -211,10 +211,10 @@ def _is_bookkeeping(part: Any) -> bool:
 
 def default_api_model() -> str:
     """The model a request that names none gets: seed 004's (answered by its successor) when the server has a
-    Groq key, else Mistral's default; MissingKeyError naming both keys when the server has neither."""
+    Groq key, else Mistral's default; NoKeyError (naming both keys) when the server has neither."""
     keys = config.keys_in_use()
     if not keys:
-        raise MissingKeyError(None)
+        raise NoKeyError()
     return config.SEED_MODEL if "groq" in keys else DEFAULT_MODELS["mistral"]
 
 

@@ -155,6 +155,7 @@ def mistral_client(key: SecretStr, base_url: str | None, timeout: float) -> Any:
             timeout_ms=int(timeout * 1000),
             # what the SDK builds itself (its HTTP stack is httpx2), with Charla's limits and TLS context
             client=httpx2.Client(follow_redirects=True, verify=tls, limits=pool_limits(httpx2), event_hooks=HOOKS),
+            # never used by Charla: given only so that the SDK does not build one and read the CA bundle again
             async_client=httpx2.AsyncClient(follow_redirects=True, verify=tls),
         )
 
