@@ -3,8 +3,9 @@
     python bench/api_load.py [--streams 100] [--tokens 500] [--delay 0.01] [--rounds 3] [--vendor mistral]
     python bench/api_load.py --soak 600       # mixed traffic for 600 s instead: see bench/soak.py
 
-1. Starts the fake upstream (`python -m tests.fakes`) in its own process; every reply is `tokens` chunks sent
-   `delay` seconds apart.
+1. Starts the fake upstream (`python -m tests.fakes`) in its own process; every reply is `tokens` chunks, one
+   due every `delay` seconds from the reply's start (a model's steady pace, which the CPU the server takes from
+   the same machine does not slow; a late chunk goes at once).
 2. Baseline: `streams` concurrent httpx clients read the fake's endpoint directly (Groq's, or Mistral's with
    `--vendor mistral`, when the relayed requests ask for a Mistral model).
 3. Relayed: the same clients read `POST /api/chat` on a live server pointed at the fake.

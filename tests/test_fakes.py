@@ -20,6 +20,7 @@ from mistralai.client import Mistral, errors
 
 from tests.conftest import REPO
 from tests.fakes import FakeUpstream, Script
+from tests.fakes.upstream import Schedule
 
 GROQ_MODEL = "openai/gpt-oss-20b"
 MISTRAL_MODEL = "mistral-small-latest"
@@ -159,6 +160,17 @@ def test_first_delay_and_delay_shape_timing(upstream: FakeUpstream) -> None:
         if chunk.choices and chunk.choices[0].delta.content:
             stamps.append(time.monotonic() - start)
     assert stamps[0] >= 0.2 and stamps[-1] - stamps[0] >= 0.09
+
+
+def test_chunks_keep_the_streams_pace_however_long_sends_take() -> None:
+    """The pace counts from the stream's start, as a model server's does: a slow send does not slow the stream
+    (the benchmarks' upstream would otherwise slow down with the CPU the server under test takes)."""
+    schedule = Schedule()
+    time.sleep(0.05)  # a send that took longer than the pace
+    assert schedule.wait(0.02) == 0.0  # overdue: goes at once
+    assert 0.0 < schedule.wait(1.0) <= 1.02 - 0.05  # the next is due 1.02 s after the start, not 1 s from now
+    schedule.restart()  # after a stall
+    assert schedule.wait(0.5) > 0.45
 
 
 # --- errors ----------------------------------------------------------------------------------------------

@@ -336,8 +336,30 @@ class FakeUpstream:
 
 # --- the request handler ----------------------------------------------------------------------------------
 
-_SEND, _SLEEP, _DROP = "send", "sleep", "drop"
+_SEND, _SLEEP, _PACE, _DROP = "send", "sleep", "pace", "drop"
 Action = tuple[str, Any]
+"""`_SLEEP` waits its seconds (a stall); `_PACE` waits until the next chunk is due on the stream's schedule."""
+
+
+class Schedule:
+    """When a stream's next paced chunk is due: `delay` after the one before, counted from the stream's start.
+
+    A model server generates at its own pace whatever its clients' machines are doing. Counting each delay from
+    the last send instead would add the fake's own send time, which grows with the CPU the client under test
+    takes from the same machine, to every chunk: the stream would slow down because of its client. A chunk whose
+    time has passed goes at once, so a fake that fell behind catches up; a stall starts the schedule again.
+    """
+
+    def __init__(self) -> None:
+        self.due = time.monotonic()
+
+    def wait(self, delay: float) -> float:
+        """Seconds until the next chunk is due, `delay` after the last one was due."""
+        self.due += delay
+        return max(0.0, self.due - time.monotonic())
+
+    def restart(self) -> None:
+        self.due = time.monotonic()
 
 
 def stream_plan(vendor: str, model: str, script: Script, rec: Recorded, mode: str | None = None) -> Iterator[Action]:
@@ -356,7 +378,7 @@ def stream_plan(vendor: str, model: str, script: Script, rec: Recorded, mode: st
             yield _SEND, wire.sse(wire.stream_error(vendor))
             return
         if i > 0 and script.delay:
-            yield _SLEEP, script.delay
+            yield _PACE, script.delay
         if i < len(deltas):
             content: Any = [{"type": "text", "text": deltas[i]}] if mode == "chunks" else deltas[i]
             yield _SEND, wire.sse(wire.chunk(vendor, ids, model, {"content": content}))
@@ -387,7 +409,7 @@ def _reasoning_plan(vendor: str, ids: dict[str, str], model: str, script: Script
         deltas = [{"content": [{"type": "thinking", "thinking": [{"type": "text", "text": w}]}]} for w in words]
     for delta in deltas:
         if script.delay:
-            yield _SLEEP, script.delay
+            yield _PACE, script.delay
         yield _SEND, wire.sse(wire.chunk(vendor, ids, model, delta))
 
 
@@ -598,8 +620,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         mode = reasoning_mode(rec.vendor, self.fake.models.get(rec.vendor, model), rec.body)
+        schedule = Schedule()
         for kind, arg in stream_plan(rec.vendor, model, script, rec, mode):
-            outcome = self._act(kind, arg)
+            outcome = self._act(kind, arg, schedule)
             if outcome == "dropped":
                 return
             if outcome is not None:
@@ -610,10 +633,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._write_chunk(b"")
 
-    def _act(self, kind: str, arg: Any) -> str | None:
+    def _act(self, kind: str, arg: Any, schedule: Schedule) -> str | None:
         """Run one plan action: None to go on, else "dropped", "disconnect" or "stopping"."""
+        if kind == _PACE:
+            return self._wait(schedule.wait(arg))
         if kind == _SLEEP:
-            return self._wait(arg)
+            outcome = self._wait(arg)
+            schedule.restart()
+            return outcome
         if kind == _DROP:
             self.close_connection = True
             try:
