@@ -251,13 +251,11 @@ def summary(rounds: list[tuple[Run, Run]]) -> float:
     return ratio
 
 
-def split_cpus() -> tuple[set[int], set[int]] | None:
+def split_cpus() -> tuple[set[int] | None, set[int] | None]:
     """The CPUs for the server and for the harness (the fake upstream and the load generator): the first CPU
-    this process may use for the harness, the others for the server. None with one CPU, or off Linux."""
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    cpus = sorted(os.sched_getaffinity(0))
-    return (set(cpus[1:]), {cpus[0]}) if len(cpus) > 1 else None
+    this process may use for the harness, the others for the server. (None, None) with one CPU, or off Linux."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    return (set(cpus[1:]), {cpus[0]}) if len(cpus) > 1 else (None, None)
 
 
 @contextmanager
@@ -275,11 +273,12 @@ def on_cpus(cpus: set[int] | None) -> Iterator[None]:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    pins = split_cpus() if args.pin else None
+    server_cpus, harness_cpus = split_cpus() if args.pin else (None, None)
     if args.pin:
-        print("cpus           :", f"server {sorted(pins[0])}, harness {sorted(pins[1])}" if pins else "not pinned")
-    with on_cpus(pins[1] if pins else None):
-        return await run_rounds(args, pins[0] if pins else None)
+        pinned = f"server {sorted(server_cpus)}, harness {sorted(harness_cpus)}" if server_cpus and harness_cpus else ""
+        print("cpus           :", pinned or "not pinned")
+    with on_cpus(harness_cpus):
+        return await run_rounds(args, server_cpus)
 
 
 async def run_rounds(args: argparse.Namespace, server_cpus: set[int] | None) -> int:

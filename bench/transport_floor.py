@@ -98,6 +98,8 @@ async def read_one_async(client: Any, text: str, pace: float) -> int:
                 await asyncio.sleep(wait)
             last = time.monotonic()
     finally:
+        if network is not None and isinstance(network.__dict__.get("read"), AsyncPacedReads):
+            del network.read  # the connection goes back to the pool unpaced, as `PacedReads.restore` leaves it
         await response.aclose()
     return items
 
